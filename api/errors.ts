@@ -1,0 +1,83 @@
+/**
+ * Errors are values with codes; this file is the one place a code becomes an HTTP status and the
+ * one place any error becomes the API's error body. Nothing else a client can send yields a 500.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+
+const statusByCode = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_API_KEY: 401,
+  FORBIDDEN: 403,
+  ROUTE_NOT_FOUND: 404,
+  WORKFLOW_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof statusByCode;
+
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+  get status(): number {
+    return statusByCode[this.code];
+  }
+}
+
+export const errorBody = z
+  .object({
+    code: z.string().describe('Stable, machine-readable error code, e.g. TASK_ALREADY_COMPLETED'),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .meta({ id: 'Error' });
+export type ErrorBody = z.infer<typeof errorBody>;
+
+/** Responses every authenticated route may give besides its own; spread into a route's schema. */
+export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: errorBody } as const;
+
+function toReply(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof DomainError) return { status: err.status, body: { code: err.code, message: err.message, details: err.details } };
+  if (err instanceof WorkflowNotFoundError) return { status: 404, body: { code: 'WORKFLOW_NOT_FOUND', message: err.message } };
+  const fe = err as FastifyError;
+  if (hasZodFastifySchemaValidationErrors(fe)) {
+    const issues = fe.validation.map((v) => ({
+      in: fe.validationContext,
+      path: v.instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.'),
+      message: v.message ?? 'invalid',
+    }));
+    return {
+      status: 400,
+      body: { code: 'VALIDATION_FAILED', message: `Invalid ${fe.validationContext ?? 'request'}: ${issues.map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`, details: { issues } },
+    };
+  }
+  // Fastify's own client errors (bad JSON, wrong content type, body too large) keep their status.
+  if (!isResponseSerializationError(fe) && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code = (fe.code ?? 'BAD_REQUEST').replace(/^FST_ERR_/, '').replace(/^CTP_/, '');
+    return { status: fe.statusCode, body: { code, message: fe.message } };
+  }
+  return { status: 500, body: { code: 'INTERNAL', message: 'Internal error; the request id in the logs tells what happened' } };
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body } = toReply(err);
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: body.code, status }, 'request refused');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}

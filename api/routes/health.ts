@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { workerMetrics } from '../metrics.js';
+
+const checkResult = z.enum(['ok', 'failing']);
+const readiness = z.object({
+  status: z.enum(['ready', 'notReady']),
+  checks: z.object({ database: checkResult, temporal: checkResult }),
+});
+
+async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof checkResult>> {
+  try {
+    await probe();
+    return 'ok';
+  } catch {
+    return 'failing';
+  }
+}
+
+export const healthRoutes: FastifyPluginAsyncZod<{ metrics: Registry }> = async (app, { metrics }) => {
+  app.get(
+    '/health',
+    { config: { roles: 'public' }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('up') }) } } },
+    async () => ({ status: 'up' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      config: { roles: 'public' },
+      schema: { tags: ['health'], summary: 'Temporal and the database are reachable', response: { 200: readiness, 503: readiness } },
+    },
+    async (_request, reply) => {
+      const { database, temporal } = app.deps;
+      const [db, tc] = await Promise.all([
+        check(() => database.ping()),
+        check(() => temporal.connection.withDeadline(Date.now() + 2_000, () => temporal.connection.workflowService.getSystemInfo({}))),
+      ]);
+      const ready = db === 'ok' && tc === 'ok';
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'notReady', checks: { database: db, temporal: tc } });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { config: { roles: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics of the API and the in-process worker' } },
+    async (_request, reply) => {
+      const text = (await metrics.metrics()) + (await workerMetrics(app.deps.workerMetricsUrl));
+      return reply.type(metrics.contentType).send(text);
+    },
+  );
+};

@@ -1,0 +1,328 @@
+/**
+ * What support engineers see of any workflow, whatever its type: the list from visibility, a
+ * description that says why a run is stuck, and its history raw or as a readable timeline.
+ */
+import type { Client, Connection, WorkflowExecutionDescription } from '@temporalio/client';
+import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.js';
+import { optionalTsToDate } from '@temporalio/common/lib/time.js';
+import type { temporal as protoTypes } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+import { z } from 'zod';
+
+// The proto package is CommonJS whose exports Node cannot detect by name; hence the default import.
+const { temporal } = proto;
+type HistoryEvent = protoTypes.api.history.v1.IHistoryEvent;
+type Failure = protoTypes.api.failure.v1.IFailure | null | undefined;
+
+export const workflowStatuses = ['running', 'completed', 'failed', 'canceled', 'terminated', 'continuedAsNew', 'timedOut'] as const;
+export type WorkflowStatus = (typeof workflowStatuses)[number];
+
+const visibilityStatus: Record<WorkflowStatus, string> = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  canceled: 'Canceled',
+  terminated: 'Terminated',
+  continuedAsNew: 'ContinuedAsNew',
+  timedOut: 'TimedOut',
+};
+
+/** RUNNING -> running, CONTINUED_AS_NEW -> continuedAsNew: the API speaks camelCase everywhere. */
+const camel = (upper: string) => upper.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const pascal = (upper: string) => camel(upper).replace(/^./, (c) => c.toUpperCase());
+
+const failureView = z.object({ message: z.string(), type: z.string().optional(), cause: z.string().optional() }).meta({ id: 'FailureSummary' });
+export type FailureView = z.infer<typeof failureView>;
+
+function summarizeFailure(f: Failure): FailureView | undefined {
+  if (!f) return undefined;
+  return {
+    message: f.message ?? '',
+    type: f.applicationFailureInfo?.type ?? (f.timeoutFailureInfo ? 'Timeout' : f.canceledFailureInfo ? 'Canceled' : undefined) ?? undefined,
+    cause: f.cause?.message ?? undefined,
+  };
+}
+
+export const workflowSummary = z
+  .object({
+    workflowId: z.string(),
+    runId: z.string(),
+    type: z.string(),
+    status: z.string(),
+    taskQueue: z.string(),
+    startTime: z.date(),
+    closeTime: z.date().nullable(),
+    historyLength: z.number(),
+  })
+  .meta({ id: 'WorkflowSummary' });
+
+export const listQuery = z.object({
+  type: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a workflow type name').optional(),
+  status: z.enum(workflowStatuses).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+});
+
+export async function listWorkflows(client: Client, q: z.infer<typeof listQuery>) {
+  // Both values are checked by the schema above, so interpolating them cannot alter the query.
+  const clauses = [q.type && `WorkflowType = '${q.type}'`, q.status && `ExecutionStatus = '${visibilityStatus[q.status]}'`].filter(Boolean);
+  const query = clauses.join(' AND ') || undefined;
+  const items: z.infer<typeof workflowSummary>[] = [];
+  let index = 0;
+  for await (const w of client.workflow.list({ query, pageSize: Math.min(q.offset + q.limit, 1000) })) {
+    if (index++ < q.offset) continue;
+    items.push({
+      workflowId: w.workflowId,
+      runId: w.runId,
+      type: w.type,
+      status: camel(w.status.name),
+      taskQueue: w.taskQueue,
+      startTime: w.startTime,
+      closeTime: w.closeTime ?? null,
+      historyLength: w.historyLength,
+    });
+    if (items.length >= q.limit) break;
+  }
+  const { count } = await client.workflow.count(query);
+  return { items, total: count };
+}
+
+export const timelineEntry = z
+  .object({
+    eventId: z.number(),
+    time: z.date(),
+    event: z.string().describe('The history event type, e.g. ActivityTaskFailed'),
+    kind: z.enum(['workflow', 'workflowTask', 'activity', 'signal', 'update', 'timer', 'child', 'marker', 'other']),
+    name: z.string().optional().describe('Activity type, signal or update name, timer id, child workflow type'),
+    attempt: z.number().optional(),
+    failure: failureView.optional(),
+    detail: z.string().optional(),
+  })
+  .meta({ id: 'TimelineEntry' });
+export type TimelineEntry = z.infer<typeof timelineEntry>;
+
+const quietEvents = new Set(['WorkflowTaskScheduled', 'WorkflowTaskStarted', 'WorkflowTaskCompleted']);
+
+/**
+ * A readable account of a history: one line per meaningful event, with names resolved from the
+ * events they refer to (a completion names its activity, not just a scheduled-event id). Routine
+ * workflow-task bookkeeping is left out; a failed workflow task is kept, as it means a stuck run.
+ */
+export function toTimeline(events: HistoryEvent[]): TimelineEntry[] {
+  const activityBySchedule = new Map<string, string>();
+  const attemptBySchedule = new Map<string, number>();
+  const updateNameById = new Map<string, string>();
+  const childBySchedule = new Map<string, string>();
+  const entries: TimelineEntry[] = [];
+
+  for (const e of events) {
+    const event = pascal(temporal.api.enums.v1.EventType[e.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? 'UNSPECIFIED');
+    if (quietEvents.has(event)) continue;
+    const base = { eventId: Number(e.eventId), time: optionalTsToDate(e.eventTime) ?? new Date(0), event };
+    const scheduled = (id: unknown) => String(id ?? '');
+    let entry: TimelineEntry = { ...base, kind: 'other' };
+
+    if (e.workflowExecutionStartedEventAttributes) {
+      const a = e.workflowExecutionStartedEventAttributes;
+      entry = { ...base, kind: 'workflow', name: a.workflowType?.name ?? undefined, attempt: a.attempt ?? undefined, detail: `task queue ${a.taskQueue?.name}` };
+    } else if (event.startsWith('WorkflowExecution') && !event.startsWith('WorkflowExecutionUpdate') && event !== 'WorkflowExecutionSignaled') {
+      const a =
+        e.workflowExecutionFailedEventAttributes ?? e.workflowExecutionTimedOutEventAttributes ?? e.workflowExecutionTerminatedEventAttributes ?? e.workflowExecutionCanceledEventAttributes;
+      const failure = summarizeFailure((a as { failure?: Failure } | undefined)?.failure);
+      const reason = e.workflowExecutionTerminatedEventAttributes?.reason ?? e.workflowExecutionCancelRequestedEventAttributes?.cause ?? undefined;
+      entry = { ...base, kind: 'workflow', failure, detail: reason || undefined };
+    } else if (e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) {
+      const a = e.workflowTaskFailedEventAttributes;
+      entry = { ...base, kind: 'workflowTask', failure: summarizeFailure(a?.failure), detail: a?.cause ? temporal.api.enums.v1.WorkflowTaskFailedCause[a.cause] : undefined };
+    } else if (e.activityTaskScheduledEventAttributes) {
+      const a = e.activityTaskScheduledEventAttributes;
+      activityBySchedule.set(scheduled(e.eventId), a.activityType?.name ?? '');
+      entry = { ...base, kind: 'activity', name: a.activityType?.name ?? undefined, detail: `activity id ${a.activityId}` };
+    } else if (e.activityTaskStartedEventAttributes) {
+      const a = e.activityTaskStartedEventAttributes;
+      attemptBySchedule.set(scheduled(a.scheduledEventId), a.attempt ?? 1);
+      entry = { ...base, kind: 'activity', name: activityBySchedule.get(scheduled(a.scheduledEventId)), attempt: a.attempt ?? undefined, failure: summarizeFailure(a.lastFailure) };
+    } else if (
+      e.activityTaskCompletedEventAttributes ||
+      e.activityTaskFailedEventAttributes ||
+      e.activityTaskTimedOutEventAttributes ||
+      e.activityTaskCanceledEventAttributes ||
+      e.activityTaskCancelRequestedEventAttributes
+    ) {
+      const a =
+        e.activityTaskCompletedEventAttributes ??
+        e.activityTaskFailedEventAttributes ??
+        e.activityTaskTimedOutEventAttributes ??
+        e.activityTaskCanceledEventAttributes ??
+        e.activityTaskCancelRequestedEventAttributes!;
+      const id = scheduled(a.scheduledEventId);
+      entry = { ...base, kind: 'activity', name: activityBySchedule.get(id), attempt: attemptBySchedule.get(id), failure: summarizeFailure((a as { failure?: Failure }).failure) };
+    } else if (e.workflowExecutionSignaledEventAttributes) {
+      entry = { ...base, kind: 'signal', name: e.workflowExecutionSignaledEventAttributes.signalName ?? undefined };
+    } else if (e.workflowExecutionUpdateAdmittedEventAttributes) {
+      const r = e.workflowExecutionUpdateAdmittedEventAttributes.request;
+      if (r?.meta?.updateId) updateNameById.set(r.meta.updateId, r.input?.name ?? '');
+      entry = { ...base, kind: 'update', name: r?.input?.name ?? undefined, detail: `update id ${r?.meta?.updateId}` };
+    } else if (e.workflowExecutionUpdateAcceptedEventAttributes) {
+      const r = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
+      if (r?.meta?.updateId) updateNameById.set(r.meta.updateId, r.input?.name ?? '');
+      entry = { ...base, kind: 'update', name: r?.input?.name ?? undefined, detail: `update id ${r?.meta?.updateId}` };
+    } else if (e.workflowExecutionUpdateCompletedEventAttributes) {
+      const a = e.workflowExecutionUpdateCompletedEventAttributes;
+      const id = a.meta?.updateId ?? '';
+      entry = { ...base, kind: 'update', name: updateNameById.get(id), failure: summarizeFailure(a.outcome?.failure), detail: `update id ${id}` };
+    } else if (e.timerStartedEventAttributes) {
+      const a = e.timerStartedEventAttributes;
+      const seconds = Number(a.startToFireTimeout?.seconds ?? 0) + (a.startToFireTimeout?.nanos ?? 0) / 1e9;
+      entry = { ...base, kind: 'timer', name: a.timerId ?? undefined, detail: `fires after ${seconds} s` };
+    } else if (e.timerFiredEventAttributes || e.timerCanceledEventAttributes) {
+      entry = { ...base, kind: 'timer', name: (e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes)!.timerId ?? undefined };
+    } else if (e.startChildWorkflowExecutionInitiatedEventAttributes) {
+      const a = e.startChildWorkflowExecutionInitiatedEventAttributes;
+      childBySchedule.set(scheduled(e.eventId), a.workflowType?.name ?? '');
+      entry = { ...base, kind: 'child', name: a.workflowType?.name ?? undefined, detail: `workflow id ${a.workflowId}` };
+    } else if (event.startsWith('ChildWorkflowExecution') || event.startsWith('StartChildWorkflowExecution')) {
+      const a = Object.entries(e).find(([k, v]) => k.endsWith('EventAttributes') && v)?.[1] as
+        | { initiatedEventId?: unknown; workflowExecution?: { workflowId?: string }; failure?: Failure }
+        | undefined;
+      entry = { ...base, kind: 'child', name: childBySchedule.get(scheduled(a?.initiatedEventId)), failure: summarizeFailure(a?.failure), detail: a?.workflowExecution?.workflowId ? `workflow id ${a.workflowExecution.workflowId}` : undefined };
+    } else if (e.markerRecordedEventAttributes) {
+      entry = { ...base, kind: 'marker', name: e.markerRecordedEventAttributes.markerName ?? undefined };
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** Updates accepted by the workflow but not yet completed, read from its history. */
+export function pendingUpdates(events: HistoryEvent[]): { updateId: string; name: string; acceptedAt: Date | null }[] {
+  const open = new Map<string, { updateId: string; name: string; acceptedAt: Date | null }>();
+  for (const e of events) {
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+    if (accepted?.meta?.updateId) {
+      open.set(accepted.meta.updateId, { updateId: accepted.meta.updateId, name: accepted.input?.name ?? '', acceptedAt: optionalTsToDate(e.eventTime) ?? null });
+    }
+    const done = e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId;
+    if (done) open.delete(done);
+  }
+  return [...open.values()];
+}
+
+export const workflowDescription = workflowSummary
+  .extend({
+    executionTime: z.date().nullable(),
+    pendingActivities: z.array(
+      z.object({
+        activityId: z.string(),
+        activityType: z.string(),
+        state: z.string(),
+        attempt: z.number(),
+        maximumAttempts: z.number().describe('0 means unlimited'),
+        scheduledTime: z.date().nullable(),
+        lastStartedTime: z.date().nullable(),
+        nextAttemptScheduleTime: z.date().nullable(),
+        lastFailure: failureView.nullable(),
+      }),
+    ),
+    pendingChildren: z.array(z.object({ workflowId: z.string(), runId: z.string(), workflowType: z.string() })),
+    pendingUpdates: z.array(z.object({ updateId: z.string(), name: z.string(), acceptedAt: z.date().nullable() })),
+    pendingWorkflowTask: z.object({ state: z.string(), attempt: z.number(), lastFailure: failureView.nullable() }).nullable(),
+    /** The workflow's own `state` query, where it defines one. */
+    state: z.unknown().nullable(),
+    stateError: z.string().nullable(),
+    /** Plain sentences: what this run is waiting on or failing at. */
+    diagnosis: z.array(z.string()),
+  })
+  .meta({ id: 'WorkflowDescription' });
+export type WorkflowDescriptionView = z.infer<typeof workflowDescription>;
+
+export async function describeWorkflow(t: { client: Client; connection: Connection; namespace: string }, workflowId: string): Promise<WorkflowDescriptionView> {
+  const handle = t.client.workflow.getHandle(workflowId);
+  const d: WorkflowExecutionDescription = await handle.describe();
+  const events = (await handle.fetchHistory()).events ?? [];
+  const running = d.status.name === 'RUNNING';
+
+  const pendingActivities = (d.raw.pendingActivities ?? []).map((a) => ({
+    activityId: a.activityId ?? '',
+    activityType: a.activityType?.name ?? '',
+    state: camel(temporal.api.enums.v1.PendingActivityState[a.state ?? 0]?.replace(/^PENDING_ACTIVITY_STATE_/, '') ?? 'UNSPECIFIED'),
+    attempt: a.attempt ?? 1,
+    maximumAttempts: a.maximumAttempts ?? 0,
+    scheduledTime: optionalTsToDate(a.scheduledTime) ?? null,
+    lastStartedTime: optionalTsToDate(a.lastStartedTime) ?? null,
+    nextAttemptScheduleTime: optionalTsToDate(a.nextAttemptScheduleTime) ?? null,
+    lastFailure: summarizeFailure(a.lastFailure) ?? null,
+  }));
+  const wt = d.raw.pendingWorkflowTask;
+  const lastTaskFailure = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure;
+  const pendingWorkflowTask = wt
+    ? {
+        state: camel(temporal.api.enums.v1.PendingWorkflowTaskState[wt.state ?? 0]?.replace(/^PENDING_WORKFLOW_TASK_STATE_/, '') ?? 'UNSPECIFIED'),
+        attempt: wt.attempt ?? 1,
+        lastFailure: (wt.attempt ?? 1) > 1 ? (summarizeFailure(lastTaskFailure) ?? null) : null,
+      }
+    : null;
+  const updates = running ? pendingUpdates(events) : [];
+  const pendingChildren = (d.raw.pendingChildren ?? []).map((c) => ({ workflowId: c.workflowId ?? '', runId: c.runId ?? '', workflowType: c.workflowTypeName ?? '' }));
+
+  let state: unknown = null;
+  let stateError: string | null = null;
+  try {
+    // A closed run is queried by replaying it on a worker; without one the call would hang, hence the deadline.
+    state = await t.connection.withDeadline(Date.now() + 3_000, () => handle.query('state'));
+  } catch (err) {
+    stateError = (err as Error).message || String(err);
+  }
+
+  const diagnosis: string[] = [];
+  if (running) {
+    for (const a of pendingActivities) {
+      if (a.attempt > 1 || a.lastFailure) diagnosis.push(`activity ${a.activityType} (${a.activityId}) is on attempt ${a.attempt}${a.lastFailure ? `, last failure: ${a.lastFailure.message}` : ''}`);
+    }
+    if (pendingWorkflowTask && pendingWorkflowTask.attempt > 1) {
+      diagnosis.push(`workflow task is failing (attempt ${pendingWorkflowTask.attempt})${pendingWorkflowTask.lastFailure ? `: ${pendingWorkflowTask.lastFailure.message}` : ''}; a code change without patched() is a common cause`);
+    }
+    if (!(await hasPollers(t, d.taskQueue))) diagnosis.push(`no worker has polled task queue ${d.taskQueue} in the last minutes`);
+    for (const u of updates) diagnosis.push(`update ${u.name} (${u.updateId}) is in progress`);
+    if (diagnosis.length === 0 && pendingActivities.length === 0 && pendingChildren.length === 0) diagnosis.push('waiting for a signal, an update or a timer');
+  }
+
+  return {
+    workflowId: d.workflowId,
+    runId: d.runId,
+    type: d.type,
+    status: camel(d.status.name),
+    taskQueue: d.taskQueue,
+    startTime: d.startTime,
+    closeTime: d.closeTime ?? null,
+    executionTime: d.executionTime ?? null,
+    historyLength: d.historyLength,
+    pendingActivities,
+    pendingChildren,
+    pendingUpdates: updates,
+    pendingWorkflowTask,
+    state,
+    stateError,
+    diagnosis,
+  };
+}
+
+async function hasPollers(t: { connection: Connection; namespace: string }, taskQueue: string): Promise<boolean> {
+  try {
+    const r = await t.connection.workflowService.describeTaskQueue({
+      namespace: t.namespace,
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return (r.pollers ?? []).length > 0;
+  } catch {
+    return true; // unknown: say nothing rather than something false
+  }
+}
+
+export async function workflowHistory(client: Client, workflowId: string): Promise<History> {
+  return client.workflow.getHandle(workflowId).fetchHistory();
+}
+
+/** The history in Temporal's own JSON form: the same the CLI and UI export, and replay reads. */
+export const historyJson = (history: History): unknown => JSON.parse(historyToJSON(history));

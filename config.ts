@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { optionalString, readEnv } from './runtime/env.js';
+
+const appEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  /** Unset: the embedded PGlite database under DATA_DIR, so a bare laptop needs no server. */
+  DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).default(10),
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The bootstrap admin key: with it an operator creates every other key through the API. */
+  ADMIN_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(24, 'must be at least 24 characters').optional()),
+  ACTIVATION_ADAPTER: z.enum(['simulator', 'http']).default('simulator'),
+  ACTIVATION_URL: optionalString,
+  BILLING_ADAPTER: z.enum(['simulator', 'http', 'pull']).default('simulator'),
+  BILLING_URL: optionalString,
+});
+
+export type AppConfig = ReturnType<typeof loadAppConfig>;
+
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
+  const e = readEnv(appEnv, env);
+  for (const [adapter, url, name] of [
+    [e.ACTIVATION_ADAPTER, e.ACTIVATION_URL, 'ACTIVATION_URL'],
+    [e.BILLING_ADAPTER, e.BILLING_URL, 'BILLING_URL'],
+  ] as const) {
+    if (adapter === 'http' && !url) throw new Error(`Invalid configuration:\n  ${name}: required when the adapter is http`);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR },
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    adminApiKey: e.ADMIN_API_KEY,
+    adapters: {
+      activation: { kind: e.ACTIVATION_ADAPTER, url: e.ACTIVATION_URL },
+      billing: { kind: e.BILLING_ADAPTER, url: e.BILLING_URL },
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Opens the database: PostgreSQL through postgres.js when DATABASE_URL is set, else the embedded
+ * PGlite under DATA_DIR so `npm start` works on a laptop with no server. Both speak the same SQL and
+ * carry the same drizzle schema; the rest of the code sees one `Db` type.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export async function openDatabase(o: { url?: string; poolSize: number; dataDir: string }): Promise<Database> {
+  if (o.url) {
+    const { default: postgres } = await import('postgres');
+    const { drizzle } = await import('drizzle-orm/postgres-js');
+    const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+    const client = postgres(o.url, { max: o.poolSize, onnotice: () => {}, connect_timeout: 10 });
+    const db = drizzle(client, { schema });
+    return {
+      db: db as unknown as Db,
+      kind: 'postgres',
+      // One connection holding an advisory lock, so processes starting together migrate in turn.
+      migrate: async () => {
+        const single = postgres(o.url!, { max: 1, onnotice: () => {} });
+        try {
+          await single`select pg_advisory_lock(7233001)`;
+          await migrate(drizzle(single, { schema }), { migrationsFolder });
+        } finally {
+          await single.end({ timeout: 5 });
+        }
+      },
+      ping: async () => void (await db.execute(sql`select 1`)),
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  mkdirSync(o.dataDir, { recursive: true });
+  const client = await PGlite.create(join(o.dataDir, 'pglite'));
+  const db = drizzle(client, { schema });
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    migrate: () => migrate(db, { migrationsFolder }),
+    ping: async () => void (await db.execute(sql`select 1`)),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The one entry point. `all` (what `npm start` runs) brings up the whole platform on a laptop:
+ * Temporal dev server, database and migrations, worker and API. `api`, `worker` and `migrate` run
+ * the parts on their own, as containers do in production.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { buildApp } from './api/app.js';
+import { createActivities } from './activities/index.js';
+import { loadAppConfig, type AppConfig } from './config.js';
+import { openDatabase, type Database } from './db/client.js';
+import { seedDevelopmentKeys } from './runtime/dev-keys.js';
+import { createLogger } from './runtime/logger.js';
+import { ensureTemporalBinaries, missingBinariesMessage, temporalCli } from './runtime/temporal-binaries.js';
+import { assertPortFree, startDevServer } from './runtime/temporal-server.js';
+import { bundleWorkflows, connectWorker, createWorkers, installRuntime } from './runtime/worker.js';
+import { connectionSecurity, loadTemporalConfig, type TemporalConfig } from './temporal.config.js';
+
+type Stop = () => Promise<unknown>;
+
+/** Stops run in reverse start order: API first (drains requests), then worker, database, server. */
+function stopOnSignal(logger: Logger, stops: Stop[]): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    for (const s of [...stops].reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        logger.error({ err }, 'error during shutdown');
+      }
+    }
+    logger.info('stopped');
+    process.exit(0);
+  };
+  // `on`, not `once`: a terminal's Ctrl-C can arrive twice (from the shell and from npm), and a
+  // second signal must not kill us halfway through draining.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // npm passes SIGTERM to its shell only; if our parent goes away we are orphaned, so we stop too.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && void stop('parent exited'), 1_000).unref();
+}
+
+async function startTemporal(t: TemporalConfig, app: AppConfig, logger: Logger, stops: Stop[]): Promise<{ address: string; uiUrl?: string }> {
+  if (t.address) return { address: t.address };
+  const ip = '127.0.0.1';
+  await assertPortFree(ip, t.devServer.port, 'Is another Temporal server running? Set TEMPORAL_ADDRESS to use it, or TEMPORAL_DEV_PORT to pick another port.');
+  const { cli } = ensureTemporalBinaries((line) => logger.info(line));
+  const uiUrl = `http://${ip}:${t.devServer.uiPort}`;
+  if (cli) {
+    const server = await startDevServer({
+      executable: cli,
+      ip,
+      port: t.devServer.port,
+      uiPort: t.devServer.uiPort,
+      dbFile: `${app.dataDir}/temporal.db`,
+      logFile: `${app.dataDir}/temporal.log`,
+      namespace: t.namespace,
+    });
+    stops.push(() => server.stop());
+    return { address: server.address, uiUrl };
+  }
+  // Last resort on an online laptop: the SDK downloads the CLI itself.
+  try {
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { ip, port: t.devServer.port, ui: true, uiPort: t.devServer.uiPort, dbFilename: `${app.dataDir}/temporal.db`, namespace: t.namespace },
+    });
+    stops.push(() => env.teardown());
+    return { address: env.address, uiUrl };
+  } catch (err) {
+    throw new Error(`${missingBinariesMessage(temporalCli)} (the SDK's download failed too: ${(err as Error).message})`);
+  }
+}
+
+async function openMigratedDatabase(app: AppConfig, stops: Stop[]): Promise<Database> {
+  const database = await openDatabase(app.database);
+  stops.push(() => database.close());
+  await database.migrate();
+  return database;
+}
+
+async function startWorker(t: TemporalConfig, address: string, database: Database, stops: Stop[]): Promise<void> {
+  const connection = await connectWorker(t, address);
+  const workers = await createWorkers({
+    connection,
+    config: t,
+    taskQueues: [t.taskQueues.orders],
+    activities: createActivities({ db: database.db }),
+    workflowBundle: await bundleWorkflows(),
+  });
+  const running = workers.run();
+  stops.push(async () => {
+    workers.shutdown();
+    await running;
+    await connection.close();
+  });
+}
+
+async function startApi(t: TemporalConfig, app: AppConfig, address: string, database: Database, logger: Logger, stops: Stop[], workerMetricsUrl?: string) {
+  const connection = await Connection.connect({ address, ...connectionSecurity(t) });
+  const client = new Client({ connection, namespace: t.namespace });
+  const server = await buildApp({ database, temporal: { client, connection, namespace: t.namespace }, logger, adminApiKey: app.adminApiKey, workerMetricsUrl });
+  await server.listen({ port: app.port, host: app.host });
+  stops.push(async () => {
+    await server.close();
+    await connection.close();
+  });
+  const { port } = server.server.address() as { port: number };
+  return `http://${app.host === '0.0.0.0' ? '127.0.0.1' : app.host}:${port}`;
+}
+
+async function main(command: string): Promise<void> {
+  let app: AppConfig, t: TemporalConfig;
+  try {
+    app = loadAppConfig();
+    t = loadTemporalConfig();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const logger = createLogger(app.logLevel);
+  const stops: Stop[] = [];
+  stopOnSignal(logger, stops);
+  try {
+    if (command === 'migrate') {
+      await (await openMigratedDatabase(app, stops)).close();
+      logger.info('migrations applied');
+      return;
+    }
+    if (command === 'worker' || command === 'all') installRuntime(logger, t.worker.metricsAddress);
+    const { address, uiUrl } = command === 'all' ? await startTemporal(t, app, logger, stops) : { address: t.address ?? '127.0.0.1:7233', uiUrl: undefined };
+    const database = await openMigratedDatabase(app, stops);
+    if (command === 'worker' || command === 'all') await startWorker(t, address, database, stops);
+    if (command === 'api' || command === 'all') {
+      const workerMetricsUrl = command === 'all' ? `http://${t.worker.metricsAddress}/metrics` : undefined;
+      const apiUrl = await startApi(t, app, address, database, logger, stops, workerMetricsUrl);
+      if (command === 'all') {
+        const keys = await seedDevelopmentKeys(database.db);
+        printBanner({ apiUrl, uiUrl, address, database: database.kind, namespace: t.namespace, keys });
+      }
+    }
+  } catch (err) {
+    logger.fatal({ err }, (err as Error).message);
+    for (const s of [...stops].reverse()) await s().catch(() => {});
+    process.exit(1);
+  }
+}
+
+function printBanner(b: { apiUrl: string; uiUrl?: string; address: string; database: string; namespace: string; keys: Record<string, string> }) {
+  const lines = [
+    '',
+    'Orquesta is running',
+    `  API            ${b.apiUrl}/api/v1`,
+    `  OpenAPI docs   ${b.apiUrl}/docs   (JSON: ${b.apiUrl}/docs/json)`,
+    `  Health         ${b.apiUrl}/ready   metrics: ${b.apiUrl}/metrics`,
+    `  Temporal       ${b.address} (namespace ${b.namespace})${b.uiUrl ? `   web UI: ${b.uiUrl}` : ''}`,
+    `  Database       ${b.database}`,
+    '',
+    'Development API keys (new at every start; send as "Authorization: Bearer <key>"):',
+    ...Object.entries(b.keys).map(([role, key]) => `  ${role.padEnd(12)} ${key}`),
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+const command = process.argv[2] ?? 'all';
+if (!['all', 'api', 'worker', 'migrate'].includes(command)) {
+  console.error(`usage: orquesta [all|api|worker|migrate]  (got '${command}')`);
+  process.exit(2);
+}
+await main(command);
