@@ -24,6 +24,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
   }
+  interface FastifyInstance {
+    /** Every route with the roles it admits: the access matrix, as the app really enforces it. */
+    accessMatrix: { method: string; url: string; roles: readonly Role[] | 'public' }[];
+  }
 }
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -33,9 +37,14 @@ export function registerAuth(app: FastifyInstance, o: { db: Db; adminApiKey?: st
   const bootstrapHash = o.adminApiKey ? hashApiKey(o.adminApiKey) : undefined;
   app.decorateRequest('principal', null as unknown as Principal);
 
+  app.decorate('accessMatrix', []);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/') && route.config?.roles === undefined) {
+    const roles = route.config?.roles;
+    if (route.url.startsWith('/api/') && roles === undefined) {
       throw new Error(`Route ${route.method} ${route.url} must declare the roles it admits (config.roles)`);
+    }
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') app.accessMatrix.push({ method, url: route.url, roles: roles ?? 'public' });
     }
   });
 

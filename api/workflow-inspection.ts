@@ -2,12 +2,15 @@
  * What support engineers see of any workflow, whatever its type: the list from visibility, a
  * description that says why a run is stuck, and its history raw or as a readable timeline.
  */
-import type { Client, Connection, WorkflowExecutionDescription } from '@temporalio/client';
+import { isGrpcServiceError, type Client, type Connection, type WorkflowExecutionDescription } from '@temporalio/client';
 import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.js';
 import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 import type { temporal as protoTypes } from '@temporalio/proto';
 import proto from '@temporalio/proto';
 import { z } from 'zod';
+import { DomainError } from './errors.js';
+
+const grpcNotFound = 5;
 
 // The proto package is CommonJS whose exports Node cannot detect by name; hence the default import.
 const { temporal } = proto;
@@ -321,7 +324,13 @@ async function hasPollers(t: { connection: Connection; namespace: string }, task
 }
 
 export async function workflowHistory(client: Client, workflowId: string): Promise<History> {
-  return client.workflow.getHandle(workflowId).fetchHistory();
+  try {
+    return await client.workflow.getHandle(workflowId).fetchHistory();
+  } catch (err) {
+    // Unlike describe(), fetchHistory() passes the raw gRPC NOT_FOUND through.
+    if (isGrpcServiceError(err) && err.code === grpcNotFound) throw new DomainError('WORKFLOW_NOT_FOUND', `No workflow ${workflowId}`);
+    throw err;
+  }
 }
 
 /** The history in Temporal's own JSON form: the same the CLI and UI export, and replay reads. */

@@ -1,0 +1,16 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+
+export function createTestActivities() {
+  return {
+    /** Fails on its first attempt, so histories show a retry with its failure. */
+    async recordStep(step: string): Promise<string> {
+      if (Context.current().info.attempt === 1) throw ApplicationFailure.retryable(`transient failure recording ${step}`, 'TransientError');
+      return `recorded ${step}`;
+    },
+    async callActivationSystem(): Promise<void> {
+      throw ApplicationFailure.retryable('activation system unavailable', 'ActivationUnavailable');
+    },
+  };
+}
+
+export type TestActivities = ReturnType<typeof createTestActivities>;

@@ -1,0 +1,65 @@
+/**
+ * Once per test run: a Temporal dev server and a time-skipping server of our own (the SDK's
+ * launcher allows a server only ~5 s to come up, too little on a loaded 2-core machine), a fresh
+ * database on the real PostgreSQL, migrated, and the workflow bundle built once for all files.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { openDatabase } from '../../db/client.js';
+import { ensureTemporalBinaries, missingBinariesMessage, temporalCli, temporalTestServer } from '../../runtime/temporal-binaries.js';
+import { freePort, startDevServer, startTimeSkippingServer } from '../../runtime/temporal-server.js';
+import { bundleWorkflows } from '../../runtime/worker.js';
+
+/** The PostgreSQL these machines run; DATABASE_URL overrides it. */
+export const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/test';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    devServerAddress: string;
+    timeSkippingAddress: string;
+    databaseUrl: string;
+    workflowBundlePath: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const { cli, testServer } = ensureTemporalBinaries((line) => console.log(line));
+  if (!cli) throw new Error(missingBinariesMessage(temporalCli));
+  if (!testServer) throw new Error(missingBinariesMessage(temporalTestServer));
+  const scratch = mkdtempSync(join(tmpdir(), 'orquesta-test-'));
+
+  const [dev, timeSkipping] = await Promise.all([
+    startDevServer({ executable: cli, port: await freePort(), namespace: 'default', logFile: join(scratch, 'dev-server.log') }),
+    startTimeSkippingServer({ executable: testServer, port: await freePort(), logFile: join(scratch, 'test-server.log') }),
+  ]);
+
+  const baseUrl = process.env.DATABASE_URL || defaultDatabaseUrl;
+  const dbName = `orquesta_test_${process.pid}_${Date.now()}`;
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${dbName}`;
+  const database = await openDatabase({ url: url.toString(), poolSize: 1, dataDir: scratch });
+  await database.migrate();
+  await database.close();
+
+  const bundle = await bundleWorkflows(fileURLToPath(new URL('./workflows.ts', import.meta.url)));
+  const workflowBundlePath = join(scratch, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  project.provide('devServerAddress', dev.address);
+  project.provide('timeSkippingAddress', timeSkipping.address);
+  project.provide('databaseUrl', url.toString());
+  project.provide('workflowBundlePath', workflowBundlePath);
+
+  return async () => {
+    await Promise.all([dev.stop(), timeSkipping.stop()]);
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+    rmSync(scratch, { recursive: true, force: true });
+  };
+}

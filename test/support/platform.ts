@@ -1,0 +1,103 @@
+/**
+ * A real platform for one test file: the app over a real PostgreSQL database and a real Temporal
+ * dev server, with a worker on a task queue of the file's own (so parallel files never pick up
+ * each other's tasks). Keys are made through the API, as an operator would.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { createActivities } from '../../activities/index.js';
+import { openDatabase, type Database } from '../../db/client.js';
+import type { Role } from '../../db/schema.js';
+import { createTestActivities } from './activities.js';
+
+export interface TestPlatform {
+  app: FastifyInstance;
+  client: Client;
+  connection: Connection;
+  database: Database;
+  taskQueue: string;
+  adminKey: string;
+  keyFor(role: Role, extra?: { groups?: string[]; customerId?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+// Worker chatter only when asked for: TEST_LOG_LEVEL=INFO npm test.
+Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'WARN') });
+
+export const workflowBundle = () => ({ code: readFileSync(inject('workflowBundlePath'), 'utf8') });
+
+export async function startTestPlatform(o: { worker?: boolean } = {}): Promise<TestPlatform> {
+  const database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
+  const address = inject('devServerAddress');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const taskQueue = `test-${randomUUID()}`;
+  const adminKey = `test-admin-${randomBytes(24).toString('hex')}`;
+  const app = await buildApp({
+    database,
+    temporal: { client, connection, namespace: 'default' },
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    adminApiKey: adminKey,
+  });
+  await app.ready();
+
+  let stopWorker = async () => {};
+  if (o.worker !== false) {
+    const nativeConnection = await NativeConnection.connect({ address });
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      activities: { ...createActivities({ db: database.db }), ...createTestActivities() },
+    });
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+    };
+  }
+
+  return {
+    app,
+    client,
+    connection,
+    database,
+    taskQueue,
+    adminKey,
+    async keyFor(role, extra = {}) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/apiKeys',
+        headers: { authorization: `Bearer ${adminKey}` },
+        payload: { role, ...extra, ...(role === 'customer' && !extra.customerId ? { customerId: 'CUST-TEST-1' } : {}) },
+      });
+      if (response.statusCode !== 201) throw new Error(`could not create a ${role} key: ${response.body}`);
+      return response.json().key as string;
+    },
+    async close() {
+      await app.close();
+      await stopWorker();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Polls until `probe` returns a value that `done` accepts; for what settles asynchronously (visibility). */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

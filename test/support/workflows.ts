@@ -1,0 +1,72 @@
+/**
+ * Workflows that exist only for tests: they exercise what every real workflow has (activities
+ * with retries, a signal, updates, a timer, a `state` query) so the platform's generic parts can
+ * be tested before and apart from any business workflow. Bundled together with the real ones.
+ */
+import * as wf from '@temporalio/workflow';
+import type { TestActivities } from './activities.js';
+
+export * from '../../workflows/index.js';
+
+const { recordStep } = wf.proxyActivities<TestActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '50ms', backoffCoefficient: 1, maximumAttempts: 5 },
+});
+const { callActivationSystem } = wf.proxyActivities<TestActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 1 },
+});
+
+export const proceed = wf.defineSignal<[string]>('proceed');
+export const addNote = wf.defineUpdate<string[], [string]>('addNote');
+export const holdNote = wf.defineUpdate<string[], [string]>('holdNote');
+export const stateQuery = wf.defineQuery<{ status: string; notes: string[]; proceededBy: string | null }>('state');
+
+/** Activity (failing once), signal, updates and a timer, in that order. */
+export async function inspectionSubject(): Promise<string> {
+  let status = 'starting';
+  let proceededBy: string | null = null;
+  const notes: string[] = [];
+  wf.setHandler(stateQuery, () => ({ status, notes, proceededBy }));
+  wf.setHandler(proceed, (who) => void (proceededBy = who));
+  wf.setHandler(
+    addNote,
+    (note) => {
+      notes.push(note);
+      return notes;
+    },
+    { validator: (note) => void (note.trim() === '' && fail('a note must not be empty')) },
+  );
+  // Held until the signal: shows an update that was accepted but has not finished.
+  wf.setHandler(holdNote, async (note) => {
+    await wf.condition(() => proceededBy !== null);
+    notes.push(note);
+    return notes;
+  });
+
+  status = 'recording';
+  await recordStep('first');
+  status = 'waiting';
+  await wf.condition(() => proceededBy !== null);
+  status = 'sleeping';
+  await wf.sleep('1s');
+  await wf.condition(wf.allHandlersFinished);
+  status = 'done';
+  return notes.join(',');
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+/** Never gets past an activity that keeps failing: what a stuck run looks like. No `state` query. */
+export async function stuckSubject(): Promise<void> {
+  await callActivationSystem();
+}
+
+/** A 24-hour deadline: `met` when the signal comes in time, `missed` otherwise. */
+export async function deadlineSubject(): Promise<'met' | 'missed'> {
+  let signalled = false;
+  wf.setHandler(proceed, () => void (signalled = true));
+  return (await wf.condition(() => signalled, '24 hours')) ? 'met' : 'missed';
+}
