@@ -4,7 +4,6 @@
  */
 import { isGrpcServiceError, type Client, type Connection, type WorkflowExecutionDescription } from '@temporalio/client';
 import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.js';
-import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 import type { temporal as protoTypes } from '@temporalio/proto';
 import proto from '@temporalio/proto';
 import { z } from 'zod';
@@ -29,6 +28,11 @@ const visibilityStatus: Record<WorkflowStatus, string> = {
   continuedAsNew: 'ContinuedAsNew',
   timedOut: 'TimedOut',
 };
+
+/** Seconds arrive as Long from the server but as plain numbers from history JSON; Number() takes both. */
+function optionalTsToDate(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): Date | undefined {
+  return ts ? new Date(Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)) : undefined;
+}
 
 /** RUNNING -> running, CONTINUED_AS_NEW -> continuedAsNew: the API speaks camelCase everywhere. */
 const camel = (upper: string) => upper.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -21,7 +21,8 @@ describe('workflow inspection', () => {
 
     const waiting = await eventually(
       async () => (await get(`/api/v1/workflows/${workflowId}`)).json(),
-      (d) => d.state?.status === 'waiting',
+      // describe() is read before the query, so both must have caught up.
+      (d) => d.state?.status === 'waiting' && d.pendingActivities?.length === 0,
     );
     expect(waiting).toMatchObject({ workflowId, type: 'inspectionSubject', status: 'running', taskQueue: p.taskQueue, pendingActivities: [], stateError: null });
     expect(waiting.diagnosis).toContain('waiting for a signal, an update or a timer');

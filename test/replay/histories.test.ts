@@ -1,0 +1,35 @@
+/**
+ * Every committed history replays against today's workflow code. A change that alters a running
+ * workflow's commands without `patched()` fails here with a nondeterminism error.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { workflowBundle } from '../support/platform.js';
+import { recipes } from '../support/record-histories.js';
+
+const dir = fileURLToPath(new URL('../histories/', import.meta.url));
+const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+describe('replay of recorded histories', () => {
+  it('has a recorded history for every recipe', () => {
+    expect(files.sort()).toEqual(expect.arrayContaining(recipes.map((r) => r.file)));
+  });
+
+  it.each(files)('replays %s without nondeterminism', async (file) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(dir + file, 'utf8')));
+    const workflowId = recipes.find((r) => r.file === file)?.workflowId ?? file.replace(/\.json$/, '');
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
+  });
+});
+
+describe('replay as a guard', () => {
+  it('rejects the recorded history when the workflow changes its commands without patched()', async () => {
+    const { bundleWorkflows } = await import('../../runtime/worker.js');
+    const changed = await bundleWorkflows(fileURLToPath(new URL('../support/changed-workflows.ts', import.meta.url)));
+    const history = historyFromJSON(JSON.parse(readFileSync(dir + 'inspection-subject.json', 'utf8')));
+    await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, 'inspection-subject-recorded')).rejects.toThrow(/[Nn]ondetermin/);
+  });
+});
