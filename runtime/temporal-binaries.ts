@@ -9,10 +9,17 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const projectRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
+/** The folder holding package.json: the same from source (runtime/) and from the build (dist/runtime/). */
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return from;
+  }
+}
+const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 const toolsDir = join(projectRoot, '.tools');
 
 interface Binary {
