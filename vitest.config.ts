@@ -10,6 +10,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
-    reporters: process.env.CI ? ['verbose'] : ['default'],
+    reporters: [process.env.CI ? 'verbose' : 'default', './test/support/summary-reporter.ts'],
   },
 });
