@@ -15,6 +15,15 @@ const appEnv = z.object({
   ACTIVATION_URL: optionalString,
   BILLING_ADAPTER: z.enum(['simulator', 'http', 'pull']).default('simulator'),
   BILLING_URL: optionalString,
+  /** The simulators that stand in for the external systems under `npm start`. */
+  ACTIVATION_SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).default(50),
+  ACTIVATION_SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  BILLING_SIMULATOR_ACK_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+  /** Where the billing simulator sends acknowledgements when the worker runs apart from the API. */
+  BILLING_SIMULATOR_API_URL: optionalString,
+  BILLING_SIMULATOR_API_KEY: optionalString,
+  /** How long an order waits for the customer's acceptance before reminding them. */
+  ACCEPTANCE_REMINDER_HOURS: z.coerce.number().positive().default(48),
 });
 
 export type AppConfig = ReturnType<typeof loadAppConfig>;
@@ -35,8 +44,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     adminApiKey: e.ADMIN_API_KEY,
     adapters: {
-      activation: { kind: e.ACTIVATION_ADAPTER, url: e.ACTIVATION_URL },
-      billing: { kind: e.BILLING_ADAPTER, url: e.BILLING_URL },
+      activation: { kind: e.ACTIVATION_ADAPTER, url: e.ACTIVATION_URL, latencyMs: e.ACTIVATION_SIMULATOR_LATENCY_MS, failureRate: e.ACTIVATION_SIMULATOR_FAILURE_RATE },
+      billing: { kind: e.BILLING_ADAPTER, url: e.BILLING_URL, ackDelayMs: e.BILLING_SIMULATOR_ACK_DELAY_MS, apiUrl: e.BILLING_SIMULATOR_API_URL, apiKey: e.BILLING_SIMULATOR_API_KEY },
     },
+    orders: { acceptanceReminderMs: e.ACCEPTANCE_REMINDER_HOURS * 3600_000, phase1DeadlineMs: 24 * 3600_000 },
   };
 }

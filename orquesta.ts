@@ -7,8 +7,10 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { createActivities } from './activities/index.js';
+import { createAdapters } from './activities/adapters/index.js';
 import { loadAppConfig, type AppConfig } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
+import { seedCatalogue } from './db/seed/catalog.js';
 import { seedDevelopmentKeys } from './runtime/dev-keys.js';
 import { createLogger } from './runtime/logger.js';
 import { ensureTemporalBinaries, missingBinariesMessage, temporalCli } from './runtime/temporal-binaries.js';
@@ -17,6 +19,7 @@ import { bundleWorkflows, connectWorker, createWorkers, installRuntime } from '.
 import { connectionSecurity, loadTemporalConfig, type TemporalConfig } from './temporal.config.js';
 
 type Stop = () => Promise<unknown>;
+type Adapters = ReturnType<typeof createAdapters>;
 
 /** Stops run in reverse start order: API first (drains requests), then worker, database, server. */
 function stopOnSignal(logger: Logger, stops: Stop[]): void {
@@ -80,16 +83,17 @@ async function openMigratedDatabase(app: AppConfig, stops: Stop[]): Promise<Data
   const database = await openDatabase(app.database);
   stops.push(() => database.close());
   await database.migrate();
+  await seedCatalogue(database.db);
   return database;
 }
 
-async function startWorker(t: TemporalConfig, address: string, database: Database, stops: Stop[]): Promise<void> {
+async function startWorker(t: TemporalConfig, address: string, database: Database, adapters: Adapters, stops: Stop[]): Promise<void> {
   const connection = await connectWorker(t, address);
   const workers = await createWorkers({
     connection,
     config: t,
     taskQueues: [t.taskQueues.orders],
-    activities: createActivities({ db: database.db }),
+    activities: createActivities({ db: database.db, activation: adapters.activation, billing: adapters.billing }),
     workflowBundle: await bundleWorkflows(),
   });
   const running = workers.run();
@@ -103,7 +107,14 @@ async function startWorker(t: TemporalConfig, address: string, database: Databas
 async function startApi(t: TemporalConfig, app: AppConfig, address: string, database: Database, logger: Logger, stops: Stop[], workerMetricsUrl?: string) {
   const connection = await Connection.connect({ address, ...connectionSecurity(t) });
   const client = new Client({ connection, namespace: t.namespace });
-  const server = await buildApp({ database, temporal: { client, connection, namespace: t.namespace }, logger, adminApiKey: app.adminApiKey, workerMetricsUrl });
+  const server = await buildApp({
+    database,
+    temporal: { client, connection, namespace: t.namespace },
+    logger,
+    adminApiKey: app.adminApiKey,
+    workerMetricsUrl,
+    orders: { taskQueue: t.taskQueues.orders, settings: app.orders },
+  });
   await server.listen({ port: app.port, host: app.host });
   stops.push(async () => {
     await server.close();
@@ -134,12 +145,15 @@ async function main(command: string): Promise<void> {
     if (command === 'worker' || command === 'all') installRuntime(logger, t.worker.metricsAddress);
     const { address, uiUrl } = command === 'all' ? await startTemporal(t, app, logger, stops) : { address: t.address ?? '127.0.0.1:7233', uiUrl: undefined };
     const database = await openMigratedDatabase(app, stops);
-    if (command === 'worker' || command === 'all') await startWorker(t, address, database, stops);
+    const adapters = createAdapters(app.adapters);
+    if (command === 'worker' || command === 'all') await startWorker(t, address, database, adapters, stops);
     if (command === 'api' || command === 'all') {
       const workerMetricsUrl = command === 'all' ? `http://${t.worker.metricsAddress}/metrics` : undefined;
       const apiUrl = await startApi(t, app, address, database, logger, stops, workerMetricsUrl);
       if (command === 'all') {
         const keys = await seedDevelopmentKeys(database.db);
+        // The billing simulator acknowledges through the API, with a billing key, as the real system would.
+        adapters.billingSimulator?.connect(apiUrl, keys.billing);
         printBanner({ apiUrl, uiUrl, address, database: database.kind, namespace: t.namespace, keys });
       }
     }

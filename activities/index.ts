@@ -3,13 +3,25 @@
  * without module mocks, which could not reach into the workflow bundle anyway.
  */
 import type { Db } from '../db/client.js';
+import type { ActivationSystem } from './adapters/activation.js';
+import type { BillingSystem } from './adapters/billing.js';
+import { billingActivities } from './billing.js';
+import { inboxActivities } from './inbox.js';
+import { orderActivities } from './orders.js';
 
 export interface ActivityDeps {
   db: Db;
+  activation: ActivationSystem;
+  billing: BillingSystem;
 }
 
-export function createActivities(_deps: ActivityDeps) {
-  return {};
+export function createActivities(deps: ActivityDeps) {
+  const orders = orderActivities(deps.db, deps.activation);
+  return {
+    ...orders,
+    ...billingActivities(deps.db, deps.billing, (u) => orders.updateOrder(u)),
+    ...inboxActivities(deps.db),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

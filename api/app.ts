@@ -10,18 +10,26 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
+import type { OrderSettings } from '../workflows/order.contract.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { registerHttpMetrics } from './metrics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { healthRoutes } from './routes/health.js';
 import { workflowRoutes } from './routes/workflows.js';
+import { billingRoutes } from './routes/billing.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { productOrderRoutes } from './routes/product-orders.js';
+import { serviceRoutes } from './routes/services.js';
+import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
   database: Database;
   temporal: { client: Client; connection: Connection; namespace: string };
   logger: Logger;
   adminApiKey?: string;
+  /** Where order workflows run and the business settings they start with. */
+  orders: { taskQueue: string; settings: OrderSettings };
   /** The in-process worker's Prometheus endpoint, appended to /metrics. */
   workerMetricsUrl?: string;
 }
@@ -73,5 +81,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { metrics });
   await app.register(apiKeyRoutes, { prefix: '/api/v1' });
   await app.register(workflowRoutes, { prefix: '/api/v1' });
+  await app.register(catalogRoutes, { prefix: '/api/v1' });
+  await app.register(productOrderRoutes, { prefix: '/api/v1' });
+  await app.register(taskRoutes, { prefix: '/api/v1' });
+  await app.register(billingRoutes, { prefix: '/api/v1' });
+  await app.register(serviceRoutes, { prefix: '/api/v1' });
   return app;
 }

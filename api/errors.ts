@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 
 const statusByCode = {
@@ -15,6 +15,21 @@ const statusByCode = {
   ROUTE_NOT_FOUND: 404,
   WORKFLOW_NOT_FOUND: 404,
   API_KEY_NOT_FOUND: 404,
+  ORDER_NOT_FOUND: 404,
+  TASK_NOT_FOUND: 404,
+  RFB_NOT_FOUND: 404,
+  NOT_IN_GROUP: 403,
+  TASK_STATE_CONFLICT: 409,
+  TASK_ALREADY_COMPLETED: 409,
+  ACCEPTANCE_NOT_EXPECTED: 409,
+  RFB_WITHDRAWN: 409,
+  RFB_ALREADY_ACKNOWLEDGED: 409,
+  ORDER_CLOSED: 409,
+  INVALID_OUTCOME: 422,
+  UNKNOWN_OFFERING: 422,
+  UNKNOWN_COMPONENT: 422,
+  UNKNOWN_CUSTOMER: 422,
+  CUSTOMER_NOT_FOUND: 422,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
@@ -47,7 +62,18 @@ export type ErrorBody = z.infer<typeof errorBody>;
 /** Responses every authenticated route may give besides its own; spread into a route's schema. */
 export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: errorBody } as const;
 
+const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(statusByCode, code);
+
+/** A workflow refuses an update by failing with a code (validator or handler); find it in the cause chain. */
+function refusalOf(err: WorkflowUpdateFailedError): DomainError | undefined {
+  for (let cause: unknown = err.cause; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) return new DomainError(cause.type, cause.message);
+  }
+  return undefined;
+}
+
 function toReply(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof WorkflowUpdateFailedError) err = refusalOf(err) ?? err;
   if (err instanceof DomainError) return { status: err.status, body: { code: err.code, message: err.message, details: err.details } };
   if (err instanceof WorkflowNotFoundError) return { status: 404, body: { code: 'WORKFLOW_NOT_FOUND', message: err.message } };
   const fe = err as FastifyError;

@@ -3,7 +3,7 @@
  * drizzle-kit (`npm run db:generate`) and committed under db/migrations.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 
 export const roles = ['agent', 'backoffice', 'billing', 'support', 'admin', 'customer'] as const;
 export type Role = (typeof roles)[number];
@@ -29,4 +29,220 @@ export const apiKeys = pgTable(
     check('api_keys_customer_check', sql`(${t.role} = 'customer') = (${t.customerId} is not null)`),
     index('api_keys_label_idx').on(t.label),
   ],
+);
+
+// ---------------------------------------------------------------- customers and catalogue
+
+export const customers = pgTable('customers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** The legal entity's tax or registration number: how order entry finds an existing customer. */
+  taxId: text('tax_id').notNull().unique(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: text('customer_id').notNull().references(() => customers.id),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    phone: text('phone'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('contacts_customer_email').on(t.customerId, t.email)],
+);
+
+export const fulfilments = ['auto-phase-1', 'auto-phase-2', 'manual'] as const;
+export type Fulfilment = (typeof fulfilments)[number];
+
+/** A package offered for sale, e.g. `datahost`. */
+export const products = pgTable('products', {
+  id: text('id').primaryKey(),
+  family: text('family').notNull(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  currency: text('currency').notNull().default('EUR'),
+  oneTimeCents: integer('one_time_cents').notNull().default(0),
+  recurringCents: integer('recurring_cents').notNull().default(0),
+});
+
+/** A component of a package; its fulfilment is the provisioning plan, as data. */
+export const productComponents = pgTable(
+  'product_components',
+  {
+    id: text('id').primaryKey(),
+    productId: text('product_id').notNull().references(() => products.id),
+    name: text('name').notNull(),
+    mandatory: boolean('mandatory').notNull(),
+    fulfilment: text('fulfilment').$type<Fulfilment>().notNull(),
+    /** For manual components: the inbox group that receives the task. */
+    manualGroup: text('manual_group'),
+    oneTimeCents: integer('one_time_cents').notNull().default(0),
+    recurringCents: integer('recurring_cents').notNull().default(0),
+    position: integer('position').notNull().default(0),
+  },
+  (t) => [
+    check('product_components_fulfilment_check', sql`${t.fulfilment} in ('auto-phase-1', 'auto-phase-2', 'manual')`),
+    check('product_components_manual_group_check', sql`(${t.fulfilment} = 'manual') = (${t.manualGroup} is not null)`),
+  ],
+);
+
+// ---------------------------------------------------------------- orders
+
+export const orderStates = ['acknowledged', 'inProgress', 'held', 'pendingCancellation', 'cancelled', 'completed', 'failed', 'rejected'] as const;
+export type OrderState = (typeof orderStates)[number];
+
+export interface MilestoneRecord {
+  status: 'pending' | 'inProgress' | 'done' | 'skipped' | 'notApplicable';
+  at: string | null;
+  deadline?: string | null;
+  /** Set when the milestone finished after its deadline (or the deadline passed first). */
+  deadlineMissed?: boolean;
+  /** E.g. why a customer rejected an acceptance. */
+  detail?: string;
+}
+
+export const productOrders = pgTable(
+  'product_orders',
+  {
+    id: text('id').primaryKey(),
+    customerId: text('customer_id').notNull().references(() => customers.id),
+    contactId: uuid('contact_id').notNull().references(() => contacts.id),
+    externalId: text('external_id'),
+    state: text('state').$type<OrderState>().notNull(),
+    currency: text('currency').notNull(),
+    oneTimeCents: integer('one_time_cents').notNull(),
+    recurringCents: integer('recurring_cents').notNull(),
+    milestones: jsonb('milestones').$type<Record<string, MilestoneRecord>>().notNull(),
+    billingAccountId: text('billing_account_id'),
+    billingStartDate: text('billing_start_date'),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('product_orders_external_id').on(t.customerId, t.externalId), index('product_orders_customer_idx').on(t.customerId, t.state)],
+);
+
+export const orderItems = pgTable('order_items', {
+  id: text('id').primaryKey(),
+  orderId: text('order_id').notNull().references(() => productOrders.id),
+  position: integer('position').notNull(),
+  offeringId: text('offering_id').notNull().references(() => products.id),
+  quantity: integer('quantity').notNull(),
+  componentIds: text('component_ids').array().notNull(),
+  configuration: jsonb('configuration').$type<Record<string, string>>().notNull(),
+  oneTimeCents: integer('one_time_cents').notNull(),
+  recurringCents: integer('recurring_cents').notNull(),
+});
+
+export const serviceInstances = pgTable(
+  'service_instances',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id').notNull().references(() => productOrders.id),
+    customerId: text('customer_id').notNull().references(() => customers.id),
+    offeringId: text('offering_id').notNull(),
+    componentId: text('component_id').notNull(),
+    state: text('state').$type<'designed' | 'reserved' | 'active' | 'terminated'>().notNull(),
+    activatedAt: timestamp('activated_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('service_instances_customer_idx').on(t.customerId)],
+);
+
+/** Every call to the activation system, with its idempotency key: the audit of what was sent. */
+export const activations = pgTable(
+  'activations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    orderId: text('order_id').notNull(),
+    componentId: text('component_id').notNull(),
+    phase: integer('phase').notNull(),
+    attempt: integer('attempt').notNull(),
+    request: jsonb('request').notNull(),
+    result: jsonb('result'),
+    status: text('status').$type<'sent' | 'succeeded' | 'failed'>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('activations_key_idx').on(t.idempotencyKey), index('activations_order_idx').on(t.orderId)],
+);
+
+export const rfbStatuses = ['sent', 'accepted', 'rejected', 'withdrawn'] as const;
+export type RfbStatus = (typeof rfbStatuses)[number];
+
+/** Ready-for-billing hand-offs; billing starts only after one is acknowledged. */
+export const rfbs = pgTable(
+  'rfbs',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id').notNull().references(() => productOrders.id),
+    phase: integer('phase').notNull(),
+    status: text('status').$type<RfbStatus>().notNull(),
+    payload: jsonb('payload').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    billingAccountId: text('billing_account_id'),
+    cycleStartDate: text('cycle_start_date'),
+    reason: text('reason'),
+  },
+  (t) => [index('rfbs_status_idx').on(t.status)],
+);
+
+// ---------------------------------------------------------------- inbox
+
+export const taskStatuses = ['opened', 'inProgress', 'completed', 'cancelled'] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+
+/** The inbox shared by every workflow; each row is owned by the workflow named in workflow_id. */
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    group: text('group').notNull(),
+    assignee: text('assignee'),
+    status: text('status').$type<TaskStatus>().notNull(),
+    priority: integer('priority').notNull().default(3),
+    title: text('title').notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true }),
+    input: jsonb('input').notNull(),
+    outcome: jsonb('outcome'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('tasks_inbox_idx').on(t.group, t.status), index('tasks_subject_idx').on(t.subjectType, t.subjectId)],
+);
+
+export const taskEvents = pgTable(
+  'task_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    taskId: text('task_id').notNull().references(() => tasks.id),
+    action: text('action').notNull(),
+    actor: text('actor').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    details: jsonb('details'),
+  },
+  (t) => [index('task_events_task_idx').on(t.taskId, t.at)],
+);
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    /** A group (`group:provisioning`), a customer (`customer:CUST-1`) or a person. */
+    recipient: text('recipient').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id').notNull(),
+    message: text('message').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('notifications_subject_idx').on(t.subjectType, t.subjectId), index('notifications_recipient_idx').on(t.recipient)],
 );

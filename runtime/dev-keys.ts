@@ -1,17 +1,19 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { apiKeys, roles, type Role } from '../db/schema.js';
+import { apiKeys, customers, roles, type Role } from '../db/schema.js';
 import { hashApiKey, newApiKey } from '../api/auth.js';
 
 const label = 'development';
 export const devCustomerId = 'CUST-DEV-0001';
-export const devBackofficeGroups = ['provisioning', 'fallout', 'billing-ops'];
+export const devBackofficeGroups = ['provisioning', 'web-marketing', 'fallout'];
 
 /**
  * One fresh key per role for a developer's `npm start`. Keys are stored hashed, so the previous
  * start's keys cannot be shown again: they are revoked and new ones printed instead.
  */
 export async function seedDevelopmentKeys(db: Db): Promise<Record<Role, string>> {
+  // The customer the development customer key belongs to.
+  await db.insert(customers).values({ id: devCustomerId, name: 'Demo Hosting Customer Ltd', taxId: 'DEV-0001' }).onConflictDoNothing();
   await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.label, label), isNull(apiKeys.revokedAt)));
   const keys = {} as Record<Role, string>;
   for (const role of roles) {

@@ -2,4 +2,4 @@
  * Every workflow the worker runs; this module is the worker's workflowsPath and is bundled for
  * Temporal's deterministic sandbox, so it imports workflow code only.
  */
-export {};
+export { order } from './order.js';

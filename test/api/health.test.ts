@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { openDatabase } from '../../db/client.js';
-import { startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { defaultOrderSettings, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 let p: TestPlatform;
 beforeAll(async () => void (p = await startTestPlatform({ worker: false })));
@@ -20,7 +20,7 @@ describe('health, readiness, metrics, docs', () => {
   it('is not ready, and says which part fails, when the database is unreachable', async () => {
     const database = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere', poolSize: 1, dataDir: '.data/test' });
     const connection = await Connection.connect({ address: inject('devServerAddress') });
-    const app = await buildApp({ database, temporal: { client: new Client({ connection }), connection, namespace: 'default' }, logger: pino({ level: 'silent' }) });
+    const app = await buildApp({ database, temporal: { client: new Client({ connection }), connection, namespace: 'default' }, logger: pino({ level: 'silent' }), orders: { taskQueue: 'unused', settings: defaultOrderSettings } });
     try {
       const ready = await app.inject('/ready');
       expect(ready.statusCode).toBe(503);

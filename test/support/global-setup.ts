@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../db/client.js';
+import { seedCatalogue } from '../../db/seed/catalog.js';
 import { ensureTemporalBinaries, missingBinariesMessage, temporalCli, temporalTestServer } from '../../runtime/temporal-binaries.js';
 import { freePort, startDevServer, startTimeSkippingServer } from '../../runtime/temporal-server.js';
 import { bundleWorkflows } from '../../runtime/worker.js';
@@ -45,6 +46,7 @@ export default async function setup(project: TestProject) {
   url.pathname = `/${dbName}`;
   const database = await openDatabase({ url: url.toString(), poolSize: 1, dataDir: scratch });
   await database.migrate();
+  await seedCatalogue(database.db);
   await database.close();
 
   const bundle = await bundleWorkflows(fileURLToPath(new URL('./workflows.ts', import.meta.url)));

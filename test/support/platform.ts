@@ -15,6 +15,12 @@ import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import type { Role } from '../../db/schema.js';
 import { createTestActivities } from './activities.js';
+import { ActivationSimulator, type ActivationSystem } from '../../activities/adapters/activation.js';
+import { PullBillingSystem } from '../../activities/adapters/billing.js';
+import type { OrderSettings } from '../../workflows/order.contract.js';
+
+/** The workflow's defaults (24 h deadline, 48 h reminder), as in production. */
+export const defaultOrderSettings: OrderSettings = { acceptanceReminderMs: 48 * 3600_000, phase1DeadlineMs: 24 * 3600_000 };
 
 export interface TestPlatform {
   app: FastifyInstance;
@@ -23,6 +29,7 @@ export interface TestPlatform {
   database: Database;
   taskQueue: string;
   adminKey: string;
+  activation: ActivationSystem;
   keyFor(role: Role, extra?: { groups?: string[]; customerId?: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -32,7 +39,7 @@ Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL?.toUpper
 
 export const workflowBundle = () => ({ code: readFileSync(inject('workflowBundlePath'), 'utf8') });
 
-export async function startTestPlatform(o: { worker?: boolean } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(o: { worker?: boolean; activation?: ActivationSystem; settings?: OrderSettings } = {}): Promise<TestPlatform> {
   const database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
   const address = inject('devServerAddress');
   const connection = await Connection.connect({ address });
@@ -44,9 +51,11 @@ export async function startTestPlatform(o: { worker?: boolean } = {}): Promise<T
     temporal: { client, connection, namespace: 'default' },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     adminApiKey: adminKey,
+    orders: { taskQueue, settings: o.settings ?? defaultOrderSettings },
   });
   await app.ready();
 
+  const activation = o.activation ?? new ActivationSimulator();
   let stopWorker = async () => {};
   if (o.worker !== false) {
     const nativeConnection = await NativeConnection.connect({ address });
@@ -54,7 +63,8 @@ export async function startTestPlatform(o: { worker?: boolean } = {}): Promise<T
       connection: nativeConnection,
       taskQueue,
       workflowBundle: workflowBundle(),
-      activities: { ...createActivities({ db: database.db }), ...createTestActivities() },
+      // Billing is pulled: tests acknowledge RFBs through the API, as the billing system does.
+      activities: { ...createActivities({ db: database.db, activation: activation, billing: new PullBillingSystem() }), ...createTestActivities() },
     });
     const running = worker.run();
     stopWorker = async () => {
@@ -71,6 +81,7 @@ export async function startTestPlatform(o: { worker?: boolean } = {}): Promise<T
     database,
     taskQueue,
     adminKey,
+    activation,
     async keyFor(role, extra = {}) {
       const response = await app.inject({
         method: 'POST',

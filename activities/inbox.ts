@@ -1,0 +1,75 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { notifications, taskEvents, tasks, type TaskStatus } from '../db/schema.js';
+import { loadTaskView } from '../db/views.js';
+import type { TaskView } from '../workflows/inbox.contract.js';
+
+export interface NewTask {
+  id: string;
+  kind: string;
+  subjectType: string;
+  subjectId: string;
+  workflowId: string;
+  group: string;
+  title: string;
+  priority: number;
+  dueAt: string;
+  input: unknown;
+}
+
+export interface Notification {
+  id: string;
+  kind: string;
+  recipient: string;
+  subjectType: string;
+  subjectId: string;
+  message: string;
+}
+
+export function inboxActivities(db: Db) {
+  const notify = async (n: Notification) => void (await db.insert(notifications).values(n).onConflictDoNothing());
+  return {
+    notify,
+
+    /** A new inbox item (status opened) and the group's notification. Idempotent by task id. */
+    async openTask(t: NewTask): Promise<TaskView> {
+      const now = new Date();
+      const [inserted] = await db
+        .insert(tasks)
+        .values({ ...t, status: 'opened', dueAt: new Date(t.dueAt), createdAt: now, updatedAt: now })
+        .onConflictDoNothing()
+        .returning({ id: tasks.id });
+      if (inserted) {
+        await db.insert(taskEvents).values({ taskId: t.id, action: 'open', actor: 'system', at: now, details: { group: t.group } });
+        await notify({ id: `${t.id}:opened`, kind: 'inboxItem', recipient: `group:${t.group}`, subjectType: t.subjectType, subjectId: t.subjectId, message: t.title });
+      }
+      return (await loadTaskView(db, t.id))!;
+    },
+
+    /** Writes a task action and its audit event, and answers with the task as a GET shows it. */
+    async recordTaskAction(a: {
+      taskId: string;
+      status: TaskStatus;
+      assignee: string | null;
+      group: string;
+      outcome: unknown;
+      event: { action: string; actor: string; details: unknown };
+    }): Promise<TaskView> {
+      const now = new Date();
+      await db.transaction(async (tx) => {
+        const [before] = await tx.select({ group: tasks.group, subjectType: tasks.subjectType, subjectId: tasks.subjectId, title: tasks.title }).from(tasks).where(eq(tasks.id, a.taskId));
+        await tx.update(tasks).set({ status: a.status, assignee: a.assignee, group: a.group, outcome: a.outcome ?? null, updatedAt: now }).where(eq(tasks.id, a.taskId));
+        await tx.insert(taskEvents).values({ taskId: a.taskId, action: a.event.action, actor: a.event.actor, at: now, details: a.event.details ?? null });
+        if (a.event.action === 'forward') {
+          const recipient = a.assignee ? `person:${a.assignee}` : `group:${a.group}`;
+          const message = (a.event.details as { message?: string } | null)?.message;
+          await tx
+            .insert(notifications)
+            .values({ id: `${a.taskId}:forward:${now.getTime()}`, kind: 'actionRequest', recipient, subjectType: before!.subjectType, subjectId: before!.subjectId, message: message ? `${before!.title}: ${message}` : before!.title })
+            .onConflictDoNothing();
+        }
+      });
+      return (await loadTaskView(db, a.taskId))!;
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { activations, contacts, customers, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks, type MilestoneRecord, type OrderState } from '../db/schema.js';
+import type { Milestones, PlanStep, SubmitOrder } from '../workflows/order.contract.js';
+import type { ActivationSystem } from './adapters/activation.js';
+import { loadOrderView, type OrderView } from '../db/views.js';
+
+/** Customers registered at order entry get an id derived from their tax id: stable across retries. */
+export const customerIdFor = (taxId: string) => `CUST-${createHash('sha256').update(taxId).digest('hex').slice(0, 10).toUpperCase()}`;
+export const serviceIdFor = (orderId: string, step: PlanStep) => `${orderId}:svc:${step.key}`;
+
+export function orderActivities(db: Db, activation: ActivationSystem) {
+  async function updateOrder(u: { orderId: string; state?: OrderState; milestones?: Partial<Record<string, MilestoneRecord>> }): Promise<void> {
+    await db
+      .update(productOrders)
+      .set({
+        ...(u.state ? { state: u.state } : {}),
+        // Merge, so concurrent steps (phase 1 and manual tasks) never overwrite each other's milestones.
+        ...(u.milestones ? { milestones: sql`${productOrders.milestones} || ${JSON.stringify(u.milestones)}::jsonb` } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(productOrders.id, u.orderId));
+  }
+
+  return {
+    updateOrder,
+
+    /** Order entry: finds or registers the customer and contact, then writes the order. Idempotent. */
+    async recordOrder(s: SubmitOrder, milestones: Milestones): Promise<OrderView> {
+      await db.transaction(async (tx) => {
+        let customerId: string;
+        if ('id' in s.customer) {
+          const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, s.customer.id));
+          if (!found) throw ApplicationFailure.nonRetryable(`No customer ${s.customer.id}`, 'CUSTOMER_NOT_FOUND');
+          customerId = found.id;
+        } else {
+          customerId = customerIdFor(s.customer.taxId);
+          await tx.insert(customers).values({ id: customerId, name: s.customer.name, taxId: s.customer.taxId }).onConflictDoNothing({ target: customers.taxId });
+          const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.taxId, s.customer.taxId));
+          customerId = found!.id;
+        }
+        // Seed 003: "if the contact is not in the system it is entered"; an existing one is updated.
+        const [contact] = await tx
+          .insert(contacts)
+          .values({ customerId, name: s.contact.name, email: s.contact.email.toLowerCase(), phone: s.contact.phone ?? null })
+          .onConflictDoUpdate({ target: [contacts.customerId, contacts.email], set: { name: s.contact.name, phone: s.contact.phone ?? null } })
+          .returning({ id: contacts.id });
+        await tx
+          .insert(productOrders)
+          .values({
+            id: s.orderId,
+            customerId,
+            contactId: contact!.id,
+            externalId: s.externalId,
+            state: 'acknowledged',
+            currency: s.currency,
+            oneTimeCents: s.oneTimeCents,
+            recurringCents: s.recurringCents,
+            milestones,
+            submittedAt: new Date(),
+          })
+          .onConflictDoNothing({ target: productOrders.id });
+        for (const item of s.items) await tx.insert(orderItems).values({ ...item, orderId: s.orderId }).onConflictDoNothing();
+        for (const step of s.plan) {
+          await tx
+            .insert(serviceInstances)
+            .values({ id: serviceIdFor(s.orderId, step), orderId: s.orderId, customerId, offeringId: step.offeringId, componentId: step.componentId, state: 'designed' })
+            .onConflictDoNothing();
+        }
+      });
+      return (await loadOrderView(db, s.orderId))!;
+    },
+
+    async recordAcceptance(a: { orderId: string; phase: number; decision: 'accepted' | 'rejected'; comment: string | null; actor: string }): Promise<MilestoneRecord> {
+      const record: MilestoneRecord =
+        a.decision === 'accepted'
+          ? { status: 'done', at: new Date().toISOString(), detail: `accepted by ${a.actor}${a.comment ? `: ${a.comment}` : ''}` }
+          : { status: 'inProgress', at: new Date().toISOString(), detail: `rejected by ${a.actor}${a.comment ? `: ${a.comment}` : ''}` };
+      await updateOrder({ orderId: a.orderId, milestones: { [`acceptance${a.phase}`]: record } });
+      return record;
+    },
+
+    /**
+     * Activates a phase's components. A component whose activation already succeeded (an earlier
+     * attempt of this activity) is not sent again; the idempotency key covers the case where the
+     * system activated but its answer was lost.
+     */
+    async activatePhase(p: { orderId: string; phase: 1 | 2; steps: PlanStep[] }): Promise<{ activated: number }> {
+      const attempt = Context.current().info.attempt;
+      const keys = p.steps.map((s) => `${p.orderId}:${s.key}:activate`);
+      const done = new Set(
+        (await db.select({ key: activations.idempotencyKey }).from(activations).where(and(inArray(activations.idempotencyKey, keys), eq(activations.status, 'succeeded')))).map((r) => r.key),
+      );
+      const results = await Promise.allSettled(
+        p.steps.map(async (step, i) => {
+          const idempotencyKey = keys[i]!;
+          if (done.has(idempotencyKey)) return;
+          const request = { idempotencyKey, orderId: p.orderId, serviceId: serviceIdFor(p.orderId, step), componentId: step.componentId, phase: p.phase, configuration: step.configuration };
+          const [row] = await db.insert(activations).values({ idempotencyKey, orderId: p.orderId, componentId: step.componentId, phase: p.phase, attempt, request, status: 'sent' }).returning({ id: activations.id });
+          try {
+            const result = await activation.activate(request);
+            await db.update(activations).set({ status: 'succeeded', result }).where(eq(activations.id, row!.id));
+          } catch (err) {
+            await db.update(activations).set({ status: 'failed', result: { error: (err as Error).message } }).where(eq(activations.id, row!.id));
+            throw err;
+          }
+        }),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return { activated: p.steps.length - done.size };
+    },
+
+    /** The order is done: its services are active. */
+    async completeOrder(c: { orderId: string }): Promise<void> {
+      const now = new Date();
+      await db.transaction(async (tx) => {
+        await tx.update(serviceInstances).set({ state: 'active', activatedAt: now, updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
+        await tx.update(productOrders).set({ state: 'completed', completedAt: now, updatedAt: now }).where(eq(productOrders.id, c.orderId));
+      });
+    },
+
+    /** Cancellation undoes in reverse: RFBs withdrawn, open tasks cancelled, activations reversed. */
+    async compensateOrder(c: { orderId: string; reason: string }): Promise<void> {
+      const now = new Date();
+      await db.update(rfbs).set({ status: 'withdrawn', reason: c.reason }).where(and(eq(rfbs.orderId, c.orderId), eq(rfbs.status, 'sent')));
+      const open = await db.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.subjectType, 'order'), eq(tasks.subjectId, c.orderId), inArray(tasks.status, ['opened', 'inProgress'])));
+      for (const t of open) {
+        await db.update(tasks).set({ status: 'cancelled', updatedAt: now }).where(eq(tasks.id, t.id));
+        await db.insert(taskEvents).values({ taskId: t.id, action: 'cancel', actor: 'system', at: now, details: { reason: c.reason } });
+      }
+      const activated = await db.select().from(activations).where(and(eq(activations.orderId, c.orderId), eq(activations.status, 'succeeded')));
+      for (const a of activated.reverse()) {
+        const request = a.request as { serviceId: string; idempotencyKey: string };
+        await activation.deactivate({ idempotencyKey: request.idempotencyKey.replace(/:activate$/, ':deactivate'), serviceId: request.serviceId, activationId: (a.result as { activationId: string }).activationId });
+      }
+      await db.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
+      await db.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Order entry (seed 003, 5.3.5.1): checks the cart against the catalogue, prices it, builds the
+ * provisioning plan from the components' fulfilment, and starts the order's workflow with an
+ * update that answers once the order is written (update-with-start: no read-after-write gap).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { asc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import type { OrderView } from '../db/views.js';
+import { customers, productComponents, products } from '../db/schema.js';
+import { orderWorkflowId, submitOrderUpdate, type OrderSettings, type PlanStep, type PricedItem, type SubmitOrder } from '../workflows/order.contract.js';
+import { DomainError } from './errors.js';
+
+export const orderRequest = z
+  .object({
+    externalId: z.string().min(1).max(100).optional().describe('The caller\'s own reference; repeating it returns the first order'),
+    customer: z.union([
+      z.object({ id: z.string().min(1).max(64) }).strict(),
+      z.object({ name: z.string().min(1).max(200), taxId: z.string().regex(/^[A-Za-z0-9-]{3,32}$/, 'letters, digits and dashes') }).strict(),
+    ]),
+    contact: z.object({ name: z.string().min(1).max(200), email: z.email().max(254), phone: z.string().max(40).optional() }).strict(),
+    items: z
+      .array(
+        z
+          .object({
+            offeringId: z.string().min(1).max(100),
+            components: z.array(z.string().min(1).max(100)).max(50).default([]).describe('Optional components chosen; mandatory ones are always included'),
+            quantity: z.number().int().min(1).max(100).default(1),
+            configuration: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,40}$/), z.string().max(500)).default({}),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(20),
+  })
+  .strict();
+export type OrderRequest = z.infer<typeof orderRequest>;
+
+export async function priceOrder(db: Db, orderId: string, request: OrderRequest): Promise<Pick<SubmitOrder, 'items' | 'plan' | 'oneTimeCents' | 'recurringCents' | 'currency'>> {
+  const offeringIds = [...new Set(request.items.map((i) => i.offeringId))];
+  const found = await db.select().from(products).where(inArray(products.id, offeringIds));
+  const unknown = offeringIds.filter((id) => !found.some((p) => p.id === id));
+  if (unknown.length) throw new DomainError('UNKNOWN_OFFERING', `Unknown offering ${unknown.join(', ')}`, { offeringIds: unknown });
+  const components = await db.select().from(productComponents).where(inArray(productComponents.productId, offeringIds)).orderBy(asc(productComponents.position));
+
+  const items: PricedItem[] = [];
+  const plan: PlanStep[] = [];
+  for (const [index, item] of request.items.entries()) {
+    const product = found.find((p) => p.id === item.offeringId)!;
+    const own = components.filter((c) => c.productId === product.id);
+    const strangers = item.components.filter((id) => !own.some((c) => c.id === id && !c.mandatory));
+    if (strangers.length) {
+      throw new DomainError('UNKNOWN_COMPONENT', `Offering ${product.id} has no optional component ${strangers.join(', ')}`, { offeringId: product.id, componentIds: strangers });
+    }
+    const chosen = own.filter((c) => c.mandatory || item.components.includes(c.id));
+    const position = index + 1;
+    const id = `${orderId}:item:${position}`;
+    items.push({
+      id,
+      position,
+      offeringId: product.id,
+      quantity: item.quantity,
+      componentIds: chosen.map((c) => c.id),
+      configuration: item.configuration,
+      oneTimeCents: item.quantity * (product.oneTimeCents + chosen.reduce((sum, c) => sum + c.oneTimeCents, 0)),
+      recurringCents: item.quantity * (product.recurringCents + chosen.reduce((sum, c) => sum + c.recurringCents, 0)),
+    });
+    for (const c of chosen) {
+      plan.push({ key: `${position}.${c.id}`, itemId: id, offeringId: product.id, componentId: c.id, name: c.name, fulfilment: c.fulfilment, manualGroup: c.manualGroup, configuration: item.configuration });
+    }
+  }
+  return {
+    items,
+    plan,
+    currency: found[0]!.currency,
+    oneTimeCents: items.reduce((sum, i) => sum + i.oneTimeCents, 0),
+    recurringCents: items.reduce((sum, i) => sum + i.recurringCents, 0),
+  };
+}
+
+/**
+ * The order id doubles as the idempotency key: derived from the caller's externalId (per
+ * customer) or Idempotency-Key (per API key), random when neither is given.
+ */
+export function orderIdFor(request: OrderRequest, idempotencyKey: string | undefined, keyId: string): string {
+  const customerRef = 'id' in request.customer ? request.customer.id : `tax:${request.customer.taxId}`;
+  const seed = request.externalId ? `external:${customerRef}:${request.externalId}` : idempotencyKey ? `key:${keyId}:${idempotencyKey}` : randomUUID();
+  return `ORD-${createHash('sha256').update(seed).digest('hex').slice(0, 16).toUpperCase()}`;
+}
+
+export async function submitOrder(
+  deps: { db: Db; client: Client; taskQueue: string; settings: OrderSettings },
+  orderId: string,
+  request: OrderRequest,
+): Promise<OrderView> {
+  if ('id' in request.customer) {
+    const [customer] = await deps.db.select({ id: customers.id }).from(customers).where(eq(customers.id, request.customer.id));
+    if (!customer) throw new DomainError('UNKNOWN_CUSTOMER', `No customer ${request.customer.id}; give name and taxId to register one`);
+  }
+  const submit: SubmitOrder = {
+    orderId,
+    externalId: request.externalId ?? null,
+    customer: request.customer,
+    contact: request.contact,
+    ...(await priceOrder(deps.db, orderId, request)),
+  };
+  return deps.client.workflow.executeUpdateWithStart(submitOrderUpdate, {
+    args: [submit],
+    updateId: `submit-${orderId}`,
+    startWorkflowOperation: new WithStartWorkflowOperation('order', {
+      workflowId: orderWorkflowId(orderId),
+      taskQueue: deps.taskQueue,
+      args: [deps.settings],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+}

@@ -1,0 +1,44 @@
+import { asc } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { fulfilments, productComponents, products, roles } from '../../db/schema.js';
+import { money } from '../../db/views.js';
+import { commonErrorResponses } from '../errors.js';
+
+const price = z.object({ oneTime: z.number(), recurring: z.number() });
+const catalogProduct = z
+  .object({
+    id: z.string(),
+    family: z.string(),
+    name: z.string(),
+    description: z.string(),
+    currency: z.string(),
+    price,
+    components: z.array(
+      z.object({ id: z.string(), name: z.string(), mandatory: z.boolean(), fulfilment: z.enum(fulfilments), manualGroup: z.string().nullable(), price }),
+    ),
+  })
+  .meta({ id: 'CatalogProduct' });
+
+export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.deps.database;
+  app.get(
+    '/catalog/products',
+    { config: { roles }, schema: { tags: ['catalog'], summary: 'Packages with their components, fulfilment and prices', response: { 200: z.array(catalogProduct), ...commonErrorResponses } } },
+    async (_request, reply) => {
+      const [rows, components] = await Promise.all([db.select().from(products).orderBy(asc(products.id)), db.select().from(productComponents).orderBy(asc(productComponents.position))]);
+      const body = rows.map((p) => ({
+        id: p.id,
+        family: p.family,
+        name: p.name,
+        description: p.description,
+        currency: p.currency,
+        price: { oneTime: money(p.oneTimeCents), recurring: money(p.recurringCents) },
+        components: components
+          .filter((c) => c.productId === p.id)
+          .map((c) => ({ id: c.id, name: c.name, mandatory: c.mandatory, fulfilment: c.fulfilment, manualGroup: c.manualGroup, price: { oneTime: money(c.oneTimeCents), recurring: money(c.recurringCents) } })),
+      }));
+      return reply.header('x-total-count', body.length).send(body);
+    },
+  );
+};
