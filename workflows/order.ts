@@ -138,14 +138,15 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
       const task = tasks.get(request.taskId);
       const result = applyTaskAction(task, request);
       if (!result.ok) refuse(result.code, result.message);
-      Object.assign(task!, result.next);
+      // Applied before the write, so a second action racing this one is refused by the check above;
+      // the outcome goes with the status, as the main flow wakes on the status.
+      Object.assign(task!, result.next, result.next.status === 'completed' ? { outcome: result.outcome } : {});
       const view = await recordTaskAction({
         taskId: request.taskId,
         ...result.next,
         outcome: result.outcome ?? null,
         event: { action: request.action, actor: request.actor.keyId, details: { toGroup: request.toGroup, toAssignee: request.toAssignee, message: request.message, outcome: result.outcome } },
       });
-      if (result.next.status === 'completed') task!.outcome = result.outcome;
       return view;
     },
     {

@@ -1,0 +1,39 @@
+/** Starting and driving order workflows directly through Temporal, for workflow-level tests. */
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Db } from '../../db/client.js';
+import { orderIdFor, priceOrder, type OrderRequest } from '../../api/order-entry.js';
+import { orderWorkflowId, orderStateQuery, submitOrderUpdate, type OrderSettings } from '../../workflows/order.contract.js';
+import { datahost } from '../../catalog/datahost.js';
+
+export function datahostRequest(components: string[], taxId = `T-${Math.random().toString(36).slice(2, 10)}`): OrderRequest {
+  return {
+    customer: { name: 'Test Hosting SL', taxId },
+    contact: { name: 'Ana Test', email: 'ana@test.example' },
+    items: [{ offeringId: 'datahost', components, quantity: 1, configuration: { domainName: `${taxId.toLowerCase()}.example` } }],
+  };
+}
+
+export const optionalOf = (fulfilment: string) => datahost.components.filter((c) => !c.mandatory && c.fulfilment === fulfilment).map((c) => c.id);
+
+export async function startOrder(client: Client, db: Db, taskQueue: string, request: OrderRequest, settings: OrderSettings) {
+  const orderId = orderIdFor(request, undefined, 'test');
+  const submit = { orderId, externalId: null, customer: request.customer, contact: request.contact, ...(await priceOrder(db, orderId, request)) };
+  const view = await client.workflow.executeUpdateWithStart(submitOrderUpdate, {
+    args: [submit],
+    updateId: `submit-${orderId}`,
+    startWorkflowOperation: new WithStartWorkflowOperation('order', { workflowId: orderWorkflowId(orderId), taskQueue, args: [settings], workflowIdConflictPolicy: 'USE_EXISTING' }),
+  });
+  const handle = client.workflow.getHandle(orderWorkflowId(orderId));
+  const state = () => handle.query(orderStateQuery);
+  /** Polls the state query (which does not let time skip) until `done` holds. */
+  const until = async (done: (s: Awaited<ReturnType<typeof state>>) => boolean, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await state();
+      if (done(s)) return s;
+      if (Date.now() > deadline) throw new Error(`order ${orderId} never reached the expected state; last: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  return { orderId, view, handle, state, until };
+}
