@@ -17,7 +17,7 @@ export const optionalOf = (fulfilment: string) => datahost.components.filter((c)
 
 export async function startOrder(client: Client, db: Db, taskQueue: string, request: OrderRequest, settings: OrderSettings) {
   const orderId = orderIdFor(request, undefined, 'test');
-  const submit = { orderId, externalId: null, customer: request.customer, contact: request.contact, ...(await priceOrder(db, orderId, request)) };
+  const submit = { orderId, externalId: request.externalId ?? null, customer: request.customer, contact: request.contact, ...(await priceOrder(db, orderId, request)) };
   const view = await client.workflow.executeUpdateWithStart(submitOrderUpdate, {
     args: [submit],
     updateId: `submit-${orderId}`,
