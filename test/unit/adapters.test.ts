@@ -1,0 +1,110 @@
+/**
+ * The HTTP adapters against a real HTTP server on loopback: what they send (idempotency key,
+ * payload) and how they classify failures (4xx final, the rest retried by Temporal).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { ApplicationFailure } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ActivationSimulator, HttpActivationSystem } from '../../activities/adapters/activation.js';
+import { HttpBillingSystem, BillingSimulator, type ReadyForBilling } from '../../activities/adapters/billing.js';
+
+let server: Server;
+let base: string;
+const received: { path: string; key: string | undefined; body: any; auth?: string }[] = [];
+let nextStatus = 200;
+
+beforeAll(async () => {
+  server = createServer(async (req: IncomingMessage, res) => {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    received.push({ path: req.url!, key: req.headers['idempotency-key'] as string | undefined, body: raw ? JSON.parse(raw) : undefined, auth: req.headers.authorization });
+    res.writeHead(nextStatus, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(nextStatus < 300 ? { activationId: 'ACT-9', status: 'activated' } : { error: 'nope' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const request = { idempotencyKey: 'ORD-1:1.datahost.ftp:activate', orderId: 'ORD-1', serviceId: 'ORD-1:svc:1.datahost.ftp', componentId: 'datahost.ftp', phase: 1, configuration: { domainName: 'x.example' } };
+
+describe('HTTP activation adapter', () => {
+  it('posts the activation with its idempotency key and returns the result', async () => {
+    nextStatus = 200;
+    received.length = 0;
+    expect(await new HttpActivationSystem(base).activate(request)).toEqual({ activationId: 'ACT-9', status: 'activated' });
+    expect(received).toEqual([{ path: '/activations', key: request.idempotencyKey, body: request, auth: undefined }]);
+  });
+
+  it('treats a 4xx as final (not retried) and a 5xx as retryable', async () => {
+    nextStatus = 422;
+    const refused = await new HttpActivationSystem(base).activate(request).catch((e) => e);
+    expect(refused).toBeInstanceOf(ApplicationFailure);
+    expect(refused).toMatchObject({ type: 'ActivationRejected', nonRetryable: true });
+    nextStatus = 503;
+    const failed = await new HttpActivationSystem(base).activate(request).catch((e) => e);
+    expect(failed).not.toBeInstanceOf(ApplicationFailure);
+    expect(failed.message).toContain('503');
+  });
+
+  it('gives up on a system that does not answer in time', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const slow = new HttpActivationSystem(`http://127.0.0.1:${(silent.address() as { port: number }).port}`, 200);
+      await expect(slow.activate(request)).rejects.toThrow(/abort|timeout/i);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+});
+
+describe('activation simulator', () => {
+  it('performs an activation once per idempotency key and fails at its configured rate', async () => {
+    const sim = new ActivationSimulator({ latencyMs: 0, failureRate: 0 });
+    const first = await sim.activate(request);
+    expect(await sim.activate(request)).toEqual(first);
+    expect(sim.performed.get(request.idempotencyKey)).toBe(1);
+    const broken = new ActivationSimulator({ latencyMs: 0, failureRate: 1 });
+    await expect(broken.activate(request)).rejects.toThrow(/simulated outage/);
+  });
+});
+
+const rfb: ReadyForBilling = {
+  rfbId: 'ORD-1:rfb:1',
+  orderId: 'ORD-1',
+  phase: 1,
+  customer: { id: 'CUST-1', name: 'Acme', taxId: 'A-1' },
+  billingAccountId: null,
+  currency: 'EUR',
+  items: [],
+  oneTimeCents: 100,
+  recurringCents: 10,
+  startDate: '2026-11-23',
+};
+
+describe('billing adapters', () => {
+  it('http: posts the RFB with the RFB id as idempotency key; 4xx is final', async () => {
+    nextStatus = 202;
+    received.length = 0;
+    await new HttpBillingSystem(base).sendReadyForBilling(rfb);
+    expect(received).toEqual([{ path: '/readyForBilling', key: rfb.rfbId, body: rfb, auth: undefined }]);
+    nextStatus = 400;
+    await expect(new HttpBillingSystem(base).sendReadyForBilling(rfb)).rejects.toMatchObject({ type: 'BillingRejected', nonRetryable: true });
+  });
+
+  it('simulator: acknowledges through the API as the billing system would, after its delay', async () => {
+    nextStatus = 200;
+    received.length = 0;
+    const sim = new BillingSimulator(50);
+    await expect(sim.sendReadyForBilling(rfb)).rejects.toThrow(/not connected/);
+    sim.connect(base, 'billing-key');
+    await sim.sendReadyForBilling(rfb);
+    expect(received).toEqual([]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received).toEqual([
+      { path: '/api/v1/billing/acknowledgements', key: undefined, auth: 'Bearer billing-key', body: { rfbId: rfb.rfbId, status: 'accepted', billingAccountId: 'BA-CUST-1', cycleStartDate: '2026-11-23' } },
+    ]);
+  });
+});
