@@ -90,4 +90,5 @@ export interface OrderWorkflowState {
 export const submitOrderUpdate = defineUpdate<OrderView, [SubmitOrder]>('submitOrder');
 export const acceptanceUpdate = defineUpdate<{ phase: number; decision: string }, [AcceptanceRequest]>('acceptance');
 export const rfbAcknowledgementUpdate = defineUpdate<RfbState, [RfbAcknowledgement]>('acknowledgeRfb');
+export const cancelOrderUpdate = defineUpdate<{ orderId: string; state: OrderState }, [{ reason: string; actor: string }]>('cancelOrder');
 export const orderStateQuery = defineQuery<OrderWorkflowState>('state');

@@ -29,6 +29,7 @@ import {
   acceptanceUpdate,
   milestoneNames,
   orderStateQuery,
+  cancelOrderUpdate,
   rfbAcknowledgementUpdate,
   submitOrderUpdate,
   type AcceptanceRequest,
@@ -70,6 +71,8 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
   let awaitedAcceptance: 1 | 2 | null = null;
   let decision: AcceptanceRequest | null = null;
   let cancelling = false;
+  let cancelReason: string | null = null;
+  const provisioning = new CancellationScope();
 
   setHandler(orderStateQuery, () => ({
     orderId,
@@ -109,6 +112,21 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
       validator: (a) =>
         void (awaitedAcceptance !== a.phase &&
           refuse('ACCEPTANCE_NOT_EXPECTED', awaitedAcceptance ? `The order awaits acceptance ${awaitedAcceptance}, not ${a.phase}` : `The order is not awaiting a customer acceptance`)),
+    },
+  );
+
+  setHandler(
+    cancelOrderUpdate,
+    async ({ reason, actor }) => {
+      cancelReason = `cancelled by ${actor}: ${reason}`;
+      state = 'pendingCancellation';
+      provisioning.cancel();
+      await condition(() => state === 'cancelled');
+      return { orderId, state };
+    },
+    {
+      validator: (_request) =>
+        void ((state === 'completed' || state === 'cancelled' || state === 'pendingCancellation' || cancelReason !== null) && refuse('ORDER_CLOSED', `Order ${orderId} is ${state}`)),
     },
   );
 
@@ -295,30 +313,36 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
     if (!isCancellation(err)) throw err;
   });
   try {
-    await setState('inProgress');
-    await Promise.all([
-      (async () => {
-        await activation(1, phase('auto-phase-1'));
-        await acceptance(1);
-        await readyForBilling(1);
-      })(),
-      manualTasks(phase('manual')),
-    ]);
-    await activation(2, phase('auto-phase-2'));
-    await acceptance(2);
-    await readyForBilling(2);
+    await provisioning.run(async () => {
+      await setState('inProgress');
+      await Promise.all([
+        (async () => {
+          await activation(1, phase('auto-phase-1'));
+          await acceptance(1);
+          await readyForBilling(1);
+        })(),
+        manualTasks(phase('manual')),
+      ]);
+      await activation(2, phase('auto-phase-2'));
+      await acceptance(2);
+      await readyForBilling(2);
+    });
     step = 'completed';
     state = 'completed';
     await completeOrder({ orderId });
   } catch (err) {
-    if (!(err instanceof OrderCancelled)) throw err;
+    const cancelled = err instanceof OrderCancelled || (isCancellation(err) && cancelReason !== null);
+    if (!cancelled) throw err;
     cancelling = true;
+    awaitedAcceptance = null;
     step = 'cancelled';
-    state = 'cancelled';
+    state = 'pendingCancellation';
     // Undo in reverse order: withdraw RFBs, cancel open tasks, deactivate what was activated.
     for (const r of rfbs) if (r.status === 'sent') r.status = 'withdrawn';
     for (const t of tasks.values()) if (t.status === 'opened' || t.status === 'inProgress') t.status = 'cancelled';
-    await compensateOrder({ orderId, reason: err.message });
+    // Compensation must run even though the provisioning scope was cancelled.
+    await CancellationScope.nonCancellable(() => compensateOrder({ orderId, reason: cancelReason ?? (err as Error).message }));
+    state = 'cancelled';
   } finally {
     deadlineScope.cancel();
     await deadlineWatch;

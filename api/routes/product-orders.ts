@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { orderStates, productOrders } from '../../db/schema.js';
 import { loadOrderView } from '../../db/views.js';
-import { acceptanceUpdate, orderWorkflowId } from '../../workflows/order.contract.js';
+import { acceptanceUpdate, cancelOrderUpdate, orderWorkflowId } from '../../workflows/order.contract.js';
 import type { Principal } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { orderIdFor, orderRequest, submitOrder } from '../order-entry.js';
@@ -100,6 +100,28 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       await temporal.client.workflow
         .getHandle(orderWorkflowId(order.id))
         .executeUpdate(acceptanceUpdate, { args: [{ ...request.body, actor: `${request.principal.role}:${request.principal.keyId}` }] });
+      return (await loadOrderView(database.db, order.id))!;
+    },
+  );
+
+  app.post(
+    '/productOrders/:id/cancel',
+    {
+      config: { roles: ['agent', 'customer', 'admin'] },
+      schema: {
+        tags: ['productOrders'],
+        summary: 'Cancel an order before completion: what was done is undone in reverse (RFBs withdrawn, tasks cancelled, activations reversed)',
+        params: orderId,
+        body: z.object({ reason: z.string().min(1).max(2000) }).strict(),
+        response: { 200: orderView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
+      },
+    },
+    async (request) => {
+      const order = await visibleOrder(app, request.principal, request.params.id);
+      if (order.state === 'completed' || order.state === 'cancelled') throw new DomainError('ORDER_CLOSED', `Order ${order.id} is ${order.state}`);
+      await temporal.client.workflow
+        .getHandle(orderWorkflowId(order.id))
+        .executeUpdate(cancelOrderUpdate, { args: [{ reason: request.body.reason, actor: `${request.principal.role}:${request.principal.keyId}` }] });
       return (await loadOrderView(database.db, order.id))!;
     },
   );

@@ -235,3 +235,32 @@ describe('order entry refusals', () => {
     expect(r.status).toBe(403);
   });
 });
+
+describe('cancellation', () => {
+  it('undoes an order in progress: RFB withdrawn (its acknowledgement then refused), tasks cancelled, activations reversed', async () => {
+    const created = await call(k.agent!, 'POST', '/api/v1/productOrders', { ...orderBody, customer: { name: 'Cancelling SA', taxId: `C-${Date.now()}` } });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    await eventually(() => call(k.agent!, 'GET', `/api/v1/productOrders/${id}`), (r) => r.body.milestones.acceptance1.status === 'inProgress' && r.body.openTasks.length === 2);
+    expect((await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/acceptance`, { phase: 1, decision: 'accepted' })).status).toBe(200);
+    await eventually(() => call(k.agent!, 'GET', `/api/v1/productOrders/${id}`), (r) => r.body.readyForBilling.length === 1);
+
+    const cancelled = await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/cancel`, { reason: 'customer changed plans' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ state: 'cancelled', openTasks: [], readyForBilling: [{ id: `${id}:rfb:1`, status: 'withdrawn' }] });
+    expect(cancelled.body.services.every((s: { state: string }) => s.state === 'terminated')).toBe(true);
+    const reversed = (p.activation as unknown as { requests: string[] }).requests.filter((key) => key.startsWith(`${id}:`) && key.endsWith(':deactivate'));
+    expect(reversed).toHaveLength(datahost.components.filter((c) => c.fulfilment === 'auto-phase-1').length);
+
+    const late = await call(k.billing!, 'POST', '/api/v1/billing/acknowledgements', { rfbId: `${id}:rfb:1`, status: 'accepted' });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('RFB_WITHDRAWN');
+    const again = await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/cancel`, { reason: 'twice' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('ORDER_CLOSED');
+    const tasks = (await call(k.support!, 'GET', `/api/v1/tasks?subject=${id}`)).body as Array<{ status: string; events: { action: string }[] }>;
+    expect(tasks.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
+    expect(tasks.every((t) => t.events.at(-1)!.action === 'cancel')).toBe(true);
+    expect(await p.client.workflow.getHandle(`order-${id}`).result()).toBe('cancelled');
+  });
+});

@@ -61,7 +61,7 @@ function serverPids(): number[] {
 describe('npm start', () => {
   it('runs the whole platform on PGlite, stops cleanly on Ctrl-C, and keeps its data across a restart', async () => {
     const p1 = await ports();
-    const env1 = { DATA_DIR: dataDir, PORT: String(p1.api), TEMPORAL_DEV_PORT: String(p1.temporal), TEMPORAL_UI_PORT: String(p1.ui), WORKER_METRICS_ADDRESS: `127.0.0.1:${p1.metrics}` };
+    const env1 = { BILLING_SIMULATOR_ACK_DELAY_MS: '100', ACTIVATION_SIMULATOR_LATENCY_MS: '5', DATA_DIR: dataDir, PORT: String(p1.api), TEMPORAL_DEV_PORT: String(p1.temporal), TEMPORAL_UI_PORT: String(p1.ui), WORKER_METRICS_ADDRESS: `127.0.0.1:${p1.metrics}` };
     const first = launch(env1);
     const banner = await first.started;
     const api = `http://127.0.0.1:${p1.api}`;
@@ -86,6 +86,33 @@ describe('npm start', () => {
     });
     expect(created.status).toBe(201);
     const keptKey = ((await created.json()) as { key: string }).key;
+
+    // An order on the simulators: activation simulated, billing acknowledged by the simulator through the API.
+    const headers = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+    const placed = await fetch(`${api}/api/v1/productOrders`, {
+      method: 'POST',
+      headers: headers(keys.customer!),
+      body: JSON.stringify({ customer: { id: 'CUST-DEV-0001' }, contact: { name: 'Dev Contact', email: 'dev@example.com' }, items: [{ offeringId: 'datahost' }] }),
+    });
+    expect(placed.status).toBe(201);
+    const orderId = ((await placed.json()) as { id: string }).id;
+    const order = async () => (await (await fetch(`${api}/api/v1/productOrders/${orderId}`, { headers: headers(keys.agent!) })).json()) as any;
+    const until = async (done: (o: any) => boolean) => {
+      for (let i = 0; i < 300; i++) {
+        const o = await order();
+        if (done(o)) return o;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`order never got there: ${JSON.stringify(await order())}`);
+    };
+    for (const phase of [1, 2]) {
+      await until((o) => o.milestones[`acceptance${phase}`].status === 'inProgress');
+      const accepted = await fetch(`${api}/api/v1/productOrders/${orderId}/acceptance`, { method: 'POST', headers: headers(keys.customer!), body: JSON.stringify({ phase, decision: 'accepted' }) });
+      expect(accepted.status).toBe(200);
+    }
+    const completed = await until((o) => o.state === 'completed');
+    expect(completed.readyForBilling.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
+    expect(completed.billing.billingAccountId).toBe('BA-CUST-DEV-0001');
 
     const connection = await Connection.connect({ address: `127.0.0.1:${p1.temporal}` });
     await new Client({ connection }).workflow.start('parkedWorkflow', { workflowId: 'kept-across-restarts', taskQueue: 'nobody-polls-this' });

@@ -1,7 +1,8 @@
 /**
- * Once per test run: a Temporal dev server and a time-skipping server of our own (the SDK's
- * launcher allows a server only ~5 s to come up, too little on a loaded 2-core machine), a fresh
- * database on the real PostgreSQL, migrated, and the workflow bundle built once for all files.
+ * Once per test run: a Temporal dev server of our own (the SDK's launcher allows a server only
+ * ~5 s to come up, too little on a loaded 2-core machine), the time-skipping server's binary for
+ * the files that start one each, a fresh database on the real PostgreSQL, migrated, and the
+ * workflow bundle built once for all files.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../db/client.js';
 import { seedCatalogue } from '../../db/seed/catalog.js';
 import { ensureTemporalBinaries, missingBinariesMessage, temporalCli, temporalTestServer } from '../../runtime/temporal-binaries.js';
-import { freePort, startDevServer, startTimeSkippingServer } from '../../runtime/temporal-server.js';
+import { freePort, startDevServer } from '../../runtime/temporal-server.js';
 import { bundleWorkflows } from '../../runtime/worker.js';
 
 /** The PostgreSQL these machines run; DATABASE_URL overrides it. */
@@ -21,7 +22,7 @@ export const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/test';
 declare module 'vitest' {
   export interface ProvidedContext {
     devServerAddress: string;
-    timeSkippingAddress: string;
+    timeSkippingExecutable: string;
     databaseUrl: string;
     workflowBundlePath: string;
   }
@@ -33,10 +34,7 @@ export default async function setup(project: TestProject) {
   if (!testServer) throw new Error(missingBinariesMessage(temporalTestServer));
   const scratch = mkdtempSync(join(tmpdir(), 'orquesta-test-'));
 
-  const [dev, timeSkipping] = await Promise.all([
-    startDevServer({ executable: cli, port: await freePort(), namespace: 'default', logFile: join(scratch, 'dev-server.log') }),
-    startTimeSkippingServer({ executable: testServer, port: await freePort(), logFile: join(scratch, 'test-server.log') }),
-  ]);
+  const dev = await startDevServer({ executable: cli, port: await freePort(), namespace: 'default', logFile: join(scratch, 'dev-server.log') });
 
   const baseUrl = process.env.DATABASE_URL || defaultDatabaseUrl;
   const dbName = `orquesta_test_${process.pid}_${Date.now()}`;
@@ -54,12 +52,12 @@ export default async function setup(project: TestProject) {
   writeFileSync(workflowBundlePath, bundle.code);
 
   project.provide('devServerAddress', dev.address);
-  project.provide('timeSkippingAddress', timeSkipping.address);
+  project.provide('timeSkippingExecutable', testServer);
   project.provide('databaseUrl', url.toString());
   project.provide('workflowBundlePath', workflowBundlePath);
 
   return async () => {
-    await Promise.all([dev.stop(), timeSkipping.stop()]);
+    await dev.stop();
     await admin.unsafe(`drop database if exists ${dbName} with (force)`);
     await admin.end();
     rmSync(scratch, { recursive: true, force: true });

@@ -1,12 +1,21 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
+import { freePort, startTimeSkippingServer } from '../../runtime/temporal-server.js';
 
 /**
- * Attaches to the run's time-skipping server. `createFromExistingServer` always turns time
- * skipping off, so we call the SDK's internal factory with it on; the server is ours (see
- * global-setup), started with a longer start-up allowance than the SDK's launcher gives.
+ * A time-skipping server of this test file's own: its clock is global to the server, so two
+ * files sharing one would hold each other's time still. We start it ourselves (the SDK's launcher
+ * allows too little start-up time on a loaded machine) and attach with time skipping on:
+ * `createFromExistingServer` always turns it off, hence the SDK's internal factory.
  */
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  const server = await startTimeSkippingServer({ executable: inject('timeSkippingExecutable'), port: await freePort() });
   const create = (TestWorkflowEnvironment as unknown as { create(o: object): Promise<TestWorkflowEnvironment> }).create.bind(TestWorkflowEnvironment);
-  return create({ server: { type: 'existing' }, address: inject('timeSkippingAddress'), namespace: 'default', supportsTimeSkipping: true });
+  const env = await create({ server: { type: 'existing' }, address: server.address, namespace: 'default', supportsTimeSkipping: true });
+  const teardown = env.teardown.bind(env);
+  env.teardown = async () => {
+    await teardown();
+    await server.stop();
+  };
+  return env;
 }
