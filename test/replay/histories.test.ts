@@ -8,7 +8,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowBundle } from '../support/platform.js';
-import { recipes } from '../support/record-histories.js';
+import { recipes, retiredHistories } from '../support/record-histories.js';
 
 const dir = fileURLToPath(new URL('../histories/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -20,8 +20,9 @@ describe('replay of recorded histories', () => {
 
   it.each(files)('replays %s without nondeterminism', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(dir + file, 'utf8')));
-    const workflowId = recipes.find((r) => r.file === file)?.workflowId ?? file.replace(/\.json$/, '');
-    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
+    const workflowId = [...recipes, ...retiredHistories].find((r) => r.file === file)?.workflowId;
+    expect(workflowId, `${file} is neither a recipe nor a retired history`).toBeDefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId!)).resolves.toBeUndefined();
   });
 });
 

@@ -34,6 +34,12 @@ interface Recipe {
 
 const operator = { keyId: 'recorder', role: 'admin', groups: [] };
 
+/**
+ * Histories recorded by earlier versions of a workflow, kept so that replay proves each
+ * `patched()` branch still takes them: the file and the workflow id it was recorded under.
+ */
+export const retiredHistories = [{ file: 'order-completed-v1-remote-writes.json', workflowId: 'order-ORD-217BFA49C337F1A1' }];
+
 export const recipes: Recipe[] = [
   {
     file: 'inspection-subject.json',
