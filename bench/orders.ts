@@ -31,6 +31,11 @@ const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
+/** CPU seconds a process has used (user + system), from /proc. */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 async function runPool<T>(count: number, workers: number, job: (i: number) => Promise<T>): Promise<T[]> {
@@ -71,8 +76,12 @@ async function main() {
   };
   const migrate = spawn(process.execPath, ['--import', 'tsx', 'orquesta.ts', 'migrate'], { cwd: root, env, stdio: 'inherit' });
   await new Promise((resolve) => migrate.on('exit', resolve));
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'orquesta.ts', 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const api = spawn(process.execPath, ['--import', 'tsx', 'orquesta.ts', 'api'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_PROFILE=dir writes a V8 CPU profile of the worker there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  // BENCH_BUILD=1 runs the compiled build (npm run build first), as the container does.
+  const entry = process.env.BENCH_BUILD ? ['dist/orquesta.js'] : ['--import', 'tsx', 'orquesta.ts'];
+  const worker = spawn(process.execPath, [...profile, ...entry, 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const api = spawn(process.execPath, [...entry, 'api'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${apiPort}`;
   for (let i = 0; ; i++) {
     try {
@@ -139,9 +148,12 @@ async function main() {
   // A short warm-up so that bundling and connection set-up are not counted.
   await runPool(Math.min(concurrency, 5), concurrency, oneOrder);
   latencies.clear();
+  const processes = { api: api.pid!, worker: worker.pid!, 'temporal server': server.pid, 'bench (clients)': process.pid };
+  const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid)]));
   const t0 = performance.now();
   const times = await runPool(orders, concurrency, oneOrder);
   const seconds = (performance.now() - t0) / 1000;
+  const cpuUsed = Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid) - cpuBefore[name]!] as const);
   const ordersPerSecond = orders / seconds;
   const apiPeak = peakRssMb(api.pid!);
   const workerPeak = peakRssMb(worker.pid!);
@@ -189,6 +201,7 @@ async function main() {
   console.log(`  throughput            ${ordersPerSecond.toFixed(2)} orders/s (${seconds.toFixed(1)} s)`);
   console.log(`  completion time       p50 ${ms(percentile(times, 50))}  p95 ${ms(percentile(times, 95))}  p99 ${ms(percentile(times, 99))}`);
   console.log(`  peak memory (RSS)     api ${apiPeak.toFixed(0)} MB, worker ${workerPeak.toFixed(0)} MB`);
+  console.log(`  CPU used in the run    ${cpuUsed.map(([name, cpu]) => `${name} ${cpu.toFixed(1)} s`).join(', ')} (of ${(2 * seconds).toFixed(1)} core-seconds; PostgreSQL the rest)`);
   console.log(`  API latency by route  (p50 / p99, calls)`);
   for (const [route, xs] of [...latencies.entries()].sort()) console.log(`    ${route.padEnd(36)} ${ms(percentile(xs, 50)).padStart(7)} / ${ms(percentile(xs, 99)).padStart(7)}  (${xs.length})`);
   console.log(`\nraw Temporal baseline (${mainActivities} activities + ${updates} updates per order, no-op)`);
