@@ -194,11 +194,28 @@ export function toTimeline(events: HistoryEvent[]): TimelineEntry[] {
         | undefined;
       entry = { ...base, kind: 'child', name: childBySchedule.get(scheduled(a?.initiatedEventId)), failure: summarizeFailure(a?.failure), detail: a?.workflowExecution?.workflowId ? `workflow id ${a.workflowExecution.workflowId}` : undefined };
     } else if (e.markerRecordedEventAttributes) {
-      entry = { ...base, kind: 'marker', name: e.markerRecordedEventAttributes.markerName ?? undefined };
+      const a = e.markerRecordedEventAttributes;
+      // Local activities and patches are markers; their details say which activity or patch.
+      const details = markerDetails(a.details?.data ?? a.details?.['patch-data']);
+      if (a.markerName === 'core_local_activity') {
+        entry = { ...base, kind: 'activity', name: details?.activity_type as string | undefined, attempt: details?.attempt as number | undefined, failure: summarizeFailure(a.failure), detail: 'local activity' };
+      } else {
+        entry = { ...base, kind: 'marker', name: a.markerName ?? undefined, detail: a.markerName === 'core_patch' && details?.id ? `patch ${details.id}` : undefined };
+      }
     }
     entries.push(entry);
   }
   return entries;
+}
+
+function markerDetails(payloads: protoTypes.api.common.v1.IPayloads | null | undefined): Record<string, unknown> | undefined {
+  const data = payloads?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  try {
+    return JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Updates accepted by the workflow but not yet completed, read from its history. */

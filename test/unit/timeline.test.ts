@@ -70,3 +70,20 @@ describe('pendingUpdates', () => {
     expect(pendingUpdates(upToAccepted)).toEqual([expect.objectContaining({ name: 'addNote' })]);
   });
 });
+
+describe('toTimeline on an order history', () => {
+  const order = historyFromJSON(JSON.parse(readFileSync(new URL('../histories/order-completed.json', import.meta.url), 'utf8')));
+  const timeline = toTimeline(order.events!);
+
+  it('names local activities and patches, which the history records as markers', () => {
+    const local = timeline.filter((e) => e.detail === 'local activity');
+    expect(new Set(local.map((e) => e.name))).toEqual(new Set(['updateOrder', 'openTask', 'completeOrder']));
+    expect(local.every((e) => e.kind === 'activity' && e.attempt === 1)).toBe(true);
+    expect(timeline.find((e) => e.name === 'core_patch')).toMatchObject({ detail: 'patch order-main-flow-writes-local' });
+  });
+
+  it('shows every update of the order by name', () => {
+    const updates = timeline.filter((e) => e.event === 'WorkflowExecutionUpdateCompleted').map((e) => e.name);
+    expect(updates.sort()).toEqual(['acceptance', 'acceptance', 'acknowledgeRfb', 'acknowledgeRfb', 'submitOrder', 'taskAction', 'taskAction', 'taskAction', 'taskAction']);
+  });
+});
