@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
-import postgres from 'postgres';
+import { createScratchDatabase } from '../db/scratch.js';
 import { datahost } from '../catalog/datahost.js';
 import { ensureTemporalBinaries } from '../runtime/temporal-binaries.js';
 import { freePort, startDevServer } from '../runtime/temporal-server.js';
@@ -52,18 +52,13 @@ async function runPool<T>(count: number, workers: number, job: (i: number) => Pr
 async function main() {
   const { cli } = ensureTemporalBinaries(console.error);
   const server = await startDevServer({ executable: cli!, port: await freePort(), namespace: 'default' });
-  const baseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-  const dbName = `orquesta_bench_${process.pid}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const dbUrl = new URL(baseUrl);
-  dbUrl.pathname = `/${dbName}`;
+  const scratchDb = await createScratchDatabase('bench');
 
   const adminKey = randomBytes(24).toString('hex');
   const apiPort = await freePort();
   const env = {
     ...process.env,
-    DATABASE_URL: dbUrl.toString(),
+    DATABASE_URL: scratchDb.url,
     TEMPORAL_ADDRESS: server.address,
     PORT: String(apiPort),
     ADMIN_API_KEY: adminKey,
@@ -210,8 +205,7 @@ async function main() {
   console.log(`\nratio orquesta/baseline  ${(ordersPerSecond / baselinePerSecond).toFixed(2)}`);
 
   await server.stop();
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
+  await scratchDb.drop();
   process.exit(0);
 }
 

@@ -42,43 +42,60 @@ export async function loadTaskView(db: Db, id: string): Promise<TaskView | undef
   return (await loadTaskViews(db, [id]))[0];
 }
 
-export async function loadOrderView(db: Db, orderId: string) {
-  const [order] = await db.select().from(productOrders).where(eq(productOrders.id, orderId));
-  if (!order) return undefined;
-  const [items, orderRfbs, openTasks, services] = await Promise.all([
-    db.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.position)),
-    db.select().from(rfbs).where(eq(rfbs.orderId, orderId)).orderBy(asc(rfbs.sentAt)),
+/** Order views in the order of `ids`, with five queries however many orders. */
+export async function loadOrderViews(db: Db, ids: string[]) {
+  if (ids.length === 0) return [];
+  const [orders, items, orderRfbs, openTasks, services] = await Promise.all([
+    db.select().from(productOrders).where(inArray(productOrders.id, ids)),
+    db.select().from(orderItems).where(inArray(orderItems.orderId, ids)).orderBy(asc(orderItems.position)),
+    db.select().from(rfbs).where(inArray(rfbs.orderId, ids)).orderBy(asc(rfbs.sentAt)),
     db
-      .select({ id: tasks.id, kind: tasks.kind, group: tasks.group, status: tasks.status, assignee: tasks.assignee, title: tasks.title, dueAt: tasks.dueAt })
+      .select({ subjectId: tasks.subjectId, id: tasks.id, kind: tasks.kind, group: tasks.group, status: tasks.status, assignee: tasks.assignee, title: tasks.title, dueAt: tasks.dueAt })
       .from(tasks)
-      .where(and(eq(tasks.subjectType, 'order'), eq(tasks.subjectId, orderId), inArray(tasks.status, ['opened', 'inProgress'])))
+      .where(and(eq(tasks.subjectType, 'order'), inArray(tasks.subjectId, ids), inArray(tasks.status, ['opened', 'inProgress'])))
       .orderBy(asc(tasks.id)),
-    db.select({ id: serviceInstances.id, componentId: serviceInstances.componentId, state: serviceInstances.state }).from(serviceInstances).where(eq(serviceInstances.orderId, orderId)).orderBy(asc(serviceInstances.id)),
+    db
+      .select({ orderId: serviceInstances.orderId, id: serviceInstances.id, componentId: serviceInstances.componentId, state: serviceInstances.state })
+      .from(serviceInstances)
+      .where(inArray(serviceInstances.orderId, ids))
+      .orderBy(asc(serviceInstances.id)),
   ]);
-  return {
-    id: order.id,
-    externalId: order.externalId,
-    customerId: order.customerId,
-    contactId: order.contactId,
-    state: order.state,
-    currency: order.currency,
-    totals: { oneTime: money(order.oneTimeCents), recurring: money(order.recurringCents) },
-    items: items.map((i) => ({
-      id: i.id,
-      offeringId: i.offeringId,
-      quantity: i.quantity,
-      componentIds: i.componentIds,
-      configuration: i.configuration,
-      price: { oneTime: money(i.oneTimeCents), recurring: money(i.recurringCents) },
-    })),
-    // jsonb does not keep key order; show milestones in process order.
-    milestones: Object.fromEntries(milestoneNames.map((name) => [name, order.milestones[name]])),
-    openTasks: openTasks.map((t) => ({ ...t, dueAt: iso(t.dueAt) })),
-    readyForBilling: orderRfbs.map((r) => ({ id: r.id, phase: r.phase, status: r.status, sentAt: iso(r.sentAt)!, acknowledgedAt: iso(r.acknowledgedAt) })),
-    billing: { billingAccountId: order.billingAccountId, cycleStartDate: order.billingStartDate },
-    services,
-    submittedAt: iso(order.submittedAt)!,
-    completedAt: iso(order.completedAt),
-  };
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  return ids
+    .map((id) => byId.get(id))
+    .filter((o) => o !== undefined)
+    .map((order) => ({
+      id: order.id,
+      externalId: order.externalId,
+      customerId: order.customerId,
+      contactId: order.contactId,
+      state: order.state,
+      currency: order.currency,
+      totals: { oneTime: money(order.oneTimeCents), recurring: money(order.recurringCents) },
+      items: items
+        .filter((i) => i.orderId === order.id)
+        .map((i) => ({
+          id: i.id,
+          offeringId: i.offeringId,
+          quantity: i.quantity,
+          componentIds: i.componentIds,
+          configuration: i.configuration,
+          price: { oneTime: money(i.oneTimeCents), recurring: money(i.recurringCents) },
+        })),
+      // jsonb does not keep key order; show milestones in process order.
+      milestones: Object.fromEntries(milestoneNames.map((name) => [name, order.milestones[name]])),
+      openTasks: openTasks.filter((t) => t.subjectId === order.id).map(({ subjectId: _, ...t }) => ({ ...t, dueAt: iso(t.dueAt) })),
+      readyForBilling: orderRfbs
+        .filter((r) => r.orderId === order.id)
+        .map((r) => ({ id: r.id, phase: r.phase, status: r.status, sentAt: iso(r.sentAt)!, acknowledgedAt: iso(r.acknowledgedAt) })),
+      billing: { billingAccountId: order.billingAccountId, cycleStartDate: order.billingStartDate },
+      services: services.filter((v) => v.orderId === order.id).map(({ orderId: _, ...v }) => v),
+      submittedAt: iso(order.submittedAt)!,
+      completedAt: iso(order.completedAt),
+    }));
+}
+
+export async function loadOrderView(db: Db, orderId: string) {
+  return (await loadOrderViews(db, [orderId]))[0];
 }
 export type OrderView = NonNullable<Awaited<ReturnType<typeof loadOrderView>>>;

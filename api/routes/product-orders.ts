@@ -1,8 +1,8 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { orderStates, productOrders } from '../../db/schema.js';
-import { loadOrderView } from '../../db/views.js';
+import { loadOrderView, loadOrderViews } from '../../db/views.js';
 import { acceptanceUpdate, cancelOrderUpdate, orderWorkflowId } from '../../workflows/order.contract.js';
 import type { Principal } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
@@ -66,13 +66,15 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { state, limit, offset } = request.query;
       const customerId = request.principal.role === 'customer' ? request.principal.customerId! : request.query.customerId;
-      const where = and(...([state && eq(productOrders.state, state), customerId && eq(productOrders.customerId, customerId)].filter(Boolean) as SQL[]));
+      const where = and(
+        state ? eq(productOrders.state, state) : undefined,
+        customerId ? eq(productOrders.customerId, customerId) : undefined,
+      );
       const [ids, total] = await Promise.all([
         database.db.select({ id: productOrders.id }).from(productOrders).where(where).orderBy(desc(productOrders.submittedAt), desc(productOrders.id)).limit(limit).offset(offset),
         database.db.$count(productOrders, where),
       ]);
-      const views = await Promise.all(ids.map((r) => loadOrderView(database.db, r.id)));
-      return reply.header('x-total-count', total).send(views.filter((v) => v !== undefined));
+      return reply.header('x-total-count', total).send(await loadOrderViews(database.db, ids.map((r) => r.id)));
     },
   );
 

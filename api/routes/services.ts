@@ -1,4 +1,4 @@
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { serviceInstances } from '../../db/schema.js';
@@ -30,7 +30,11 @@ export const serviceRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const q = request.query;
       const customerId = request.principal.role === 'customer' ? request.principal.customerId! : q.customerId;
-      const where = and(...([customerId && eq(serviceInstances.customerId, customerId), q.orderId && eq(serviceInstances.orderId, q.orderId), q.state && eq(serviceInstances.state, q.state)].filter(Boolean) as SQL[]));
+      const where = and(
+        customerId ? eq(serviceInstances.customerId, customerId) : undefined,
+        q.orderId ? eq(serviceInstances.orderId, q.orderId) : undefined,
+        q.state ? eq(serviceInstances.state, q.state) : undefined,
+      );
       const [rows, total] = await Promise.all([
         db
           .select({ id: serviceInstances.id, orderId: serviceInstances.orderId, customerId: serviceInstances.customerId, offeringId: serviceInstances.offeringId, componentId: serviceInstances.componentId, state: serviceInstances.state, activatedAt: serviceInstances.activatedAt })

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notifications, taskStatuses, tasks } from '../../db/schema.js';
@@ -49,14 +49,13 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
       const q = request.query;
       const p = request.principal;
       const where = and(
-        ...([
-          q.status && eq(tasks.status, q.status),
-          q.group && eq(tasks.group, q.group),
-          q.kind && eq(tasks.kind, q.kind),
-          q.assignee && eq(tasks.assignee, p.keyId),
-          q.subject && eq(tasks.subjectId, q.subject),
-          p.role === 'backoffice' && inArray(tasks.group, p.groups.length ? p.groups : ['']),
-        ].filter(Boolean) as SQL[]),
+        q.status ? eq(tasks.status, q.status) : undefined,
+        q.group ? eq(tasks.group, q.group) : undefined,
+        q.kind ? eq(tasks.kind, q.kind) : undefined,
+        q.assignee ? eq(tasks.assignee, p.keyId) : undefined,
+        q.subject ? eq(tasks.subjectId, q.subject) : undefined,
+        // A back-office key sees only its own groups' tasks.
+        p.role === 'backoffice' ? inArray(tasks.group, p.groups.length ? p.groups : ['']) : undefined,
       );
       const [ids, total] = await Promise.all([
         db.select({ id: tasks.id }).from(tasks).where(where).orderBy(asc(tasks.priority), asc(tasks.dueAt), asc(tasks.id)).limit(q.limit).offset(q.offset),
@@ -124,7 +123,11 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const q = request.query;
       const recipient = request.principal.role === 'customer' ? `customer:${request.principal.customerId}` : q.recipient;
-      const where = and(...([recipient && eq(notifications.recipient, recipient), q.subject && eq(notifications.subjectId, q.subject), q.kind && eq(notifications.kind, q.kind)].filter(Boolean) as SQL[]));
+      const where = and(
+        recipient ? eq(notifications.recipient, recipient) : undefined,
+        q.subject ? eq(notifications.subjectId, q.subject) : undefined,
+        q.kind ? eq(notifications.kind, q.kind) : undefined,
+      );
       const [rows, total] = await Promise.all([
         db.select().from(notifications).where(where).orderBy(asc(notifications.createdAt), asc(notifications.id)).limit(q.limit).offset(q.offset),
         db.$count(notifications, where),

@@ -8,16 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../db/client.js';
+import { createScratchDatabase } from '../../db/scratch.js';
 import { seedCatalogue } from '../../db/seed/catalog.js';
 import { ensureTemporalBinaries, missingBinariesMessage, temporalCli, temporalTestServer } from '../../runtime/temporal-binaries.js';
 import { freePort, startDevServer } from '../../runtime/temporal-server.js';
 import { bundleWorkflows } from '../../runtime/worker.js';
-
-/** The PostgreSQL these machines run; DATABASE_URL overrides it. */
-export const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/test';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -36,13 +33,8 @@ export default async function setup(project: TestProject) {
 
   const dev = await startDevServer({ executable: cli, port: await freePort(), namespace: 'default', logFile: join(scratch, 'dev-server.log') });
 
-  const baseUrl = process.env.DATABASE_URL || defaultDatabaseUrl;
-  const dbName = `orquesta_test_${process.pid}_${Date.now()}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${dbName}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 1, dataDir: scratch });
+  const scratchDb = await createScratchDatabase('test');
+  const database = await openDatabase({ url: scratchDb.url, poolSize: 1, dataDir: scratch });
   await database.migrate();
   await seedCatalogue(database.db);
   await database.close();
@@ -53,13 +45,12 @@ export default async function setup(project: TestProject) {
 
   project.provide('devServerAddress', dev.address);
   project.provide('timeSkippingExecutable', testServer);
-  project.provide('databaseUrl', url.toString());
+  project.provide('databaseUrl', scratchDb.url);
   project.provide('workflowBundlePath', workflowBundlePath);
 
   return async () => {
     await dev.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await scratchDb.drop();
     rmSync(scratch, { recursive: true, force: true });
   };
 }

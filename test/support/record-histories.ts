@@ -14,7 +14,6 @@ import { freePort, startDevServer } from '../../runtime/temporal-server.js';
 import { bundleWorkflows } from '../../runtime/worker.js';
 import { createTestActivities } from './activities.js';
 import { addNote, inspectionSubject, proceed } from './workflows.js';
-import postgres from 'postgres';
 import { ActivationSimulator } from '../../activities/adapters/activation.js';
 import { PullBillingSystem } from '../../activities/adapters/billing.js';
 import { createActivities } from '../../activities/index.js';
@@ -24,7 +23,7 @@ import { taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { acceptanceUpdate, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
 import { datahost } from '../../catalog/datahost.js';
 import { datahostRequest, startOrder } from './orders.js';
-import { defaultDatabaseUrl } from './global-setup.js';
+import { createScratchDatabase } from '../../db/scratch.js';
 
 interface Recipe {
   file: string;
@@ -79,12 +78,8 @@ export const recipes: Recipe[] = [
 
 async function main() {
   const { cli } = ensureTemporalBinaries(console.log);
-  const admin = postgres(process.env.DATABASE_URL || defaultDatabaseUrl, { max: 1, onnotice: () => {} });
-  const dbName = `orquesta_record_${process.pid}`;
-  await admin.unsafe(`create database ${dbName}`);
-  const url = new URL(process.env.DATABASE_URL || defaultDatabaseUrl);
-  url.pathname = `/${dbName}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 4, dataDir: '.data' });
+  const scratchDb = await createScratchDatabase('record');
+  const database = await openDatabase({ url: scratchDb.url, poolSize: 4, dataDir: '.data' });
   await database.migrate();
   await seedCatalogue(database.db);
   const server = await startDevServer({ executable: cli!, port: await freePort(), namespace: 'default' });
@@ -109,8 +104,7 @@ async function main() {
   await nativeConnection.close();
   await server.stop();
   await database.close();
-  await admin.unsafe(`drop database ${dbName} with (force)`);
-  await admin.end();
+  await scratchDb.drop();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
