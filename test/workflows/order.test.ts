@@ -11,7 +11,7 @@ import { ActivationSimulator, type ActivationRequest } from '../../activities/ad
 import { PullBillingSystem } from '../../activities/adapters/billing.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database } from '../../db/client.js';
-import { activations, notifications, productOrders, serviceInstances } from '../../db/schema.js';
+import { activations, notifications, productOrders, serviceInstances, tasks } from '../../db/schema.js';
 import { acceptanceUpdate, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { datahostRequest, optionalOf, startOrder } from '../support/orders.js';
@@ -21,7 +21,10 @@ import { timeSkippingEnvironment } from '../support/time-skipping.js';
 /** The activation system activates, then its answer is lost the first time per key: the retry case. */
 class LossyActivationSystem extends ActivationSimulator {
   private readonly lost = new Set<string>();
+  /** Orders for which the activation system is down. */
+  readonly down = new Set<string>();
   override async activate(r: ActivationRequest) {
+    if (this.down.has(r.orderId)) throw new Error('activation system unavailable');
     const result = await super.activate(r);
     if (!this.lost.has(r.idempotencyKey)) {
       this.lost.add(r.idempotencyKey);
@@ -155,5 +158,24 @@ describe('order workflow, on the clock', () => {
     expect(services.every((s) => s.state === 'terminated')).toBe(true);
     const deactivated = activation.requests.filter((k) => k.startsWith(`${o.orderId}:`) && k.endsWith(':deactivate'));
     expect(deactivated).toHaveLength(3 + optionalOf('auto-phase-1').length);
+  });
+
+  it('sends an activation that retries cannot cure to fallout, and retries it from there', async () => {
+    const taxId = `DOWN-${randomUUID().slice(0, 8)}`;
+    const request = { ...datahostRequest([], taxId), externalId: taxId }; // a fixed order id, known before the start
+    const { orderIdFor } = await import('../../api/order-entry.js');
+    activation.down.add(orderIdFor(request, undefined, 'test'));
+    const o = await startOrder(env.client, database.db, taskQueue, request, defaultOrderSettings);
+    await env.sleep(hours(1)); // lets the activity's retry back-off pass: five attempts, then fallout
+    const held = await o.until((s) => s.state === 'held' && s.openTaskIds.length === 1);
+    expect(held.step).toBe('fallout: activation1');
+    const [task] = await database.db.select().from(tasks).where(eq(tasks.id, held.openTaskIds[0]!));
+    expect(task).toMatchObject({ kind: 'fallout', group: 'fallout', status: 'opened', priority: 1 });
+    expect(task!.input).toMatchObject({ step: 'activation1', error: 'activation system unavailable' });
+
+    activation.down.delete(o.orderId);
+    await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId: task!.id, action: 'complete', actor: operator, outcome: { action: 'retry' } }] });
+    const after = await o.until((s) => s.milestones.activation1.status === 'done' && s.state === 'inProgress');
+    expect(after.waitingFor).toContain('acceptance1');
   });
 });
