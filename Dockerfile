@@ -12,6 +12,7 @@ COPY activities ./activities
 COPY api ./api
 COPY db ./db
 COPY runtime ./runtime
+COPY catalog ./catalog
 RUN npm run build
 
 FROM node:20-bookworm-slim AS production-deps
