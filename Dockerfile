@@ -5,7 +5,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# `npm install`, not `npm ci`: the lock file lacks some other platforms' optional native packages
+# (our registry mirror does not carry them at the locked versions), which `npm ci` refuses.
+RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json temporal.config.ts config.ts orquesta.ts ./
 COPY workflows ./workflows
 COPY activities ./activities
@@ -18,7 +20,7 @@ RUN npm run build
 FROM node:20-bookworm-slim AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
