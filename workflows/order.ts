@@ -266,7 +266,7 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
         await notify({
           id: `${orderId}:reminder:acceptance${phase}`,
           kind: 'acceptanceReminder',
-          recipient: `customer:${submitted!.items.length ? customerOf(submitted!) : ''}`,
+          recipient: `customer:${customerId}`,
           subjectType: 'order',
           subjectId: orderId,
           message: `Order ${orderId} is waiting for your acceptance of phase ${phase}`,
@@ -320,7 +320,8 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
   // ------------------------------------------------------------------ the process
 
   await condition(() => recording !== undefined);
-  await recording;
+  // The customer id is known once recorded: order entry may have just registered the customer.
+  const { customerId } = await recording!;
   const plan = submitted!.plan;
   const phase = (f: PlanStep['fulfilment']) => plan.filter((s) => s.fulfilment === f);
 
@@ -364,10 +365,6 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
     await deadlineWatch;
   }
   return cancelling ? 'cancelled' : 'completed';
-}
-
-function customerOf(s: SubmitOrder): string {
-  return 'id' in s.customer ? s.customer.id : s.customer.taxId;
 }
 
 function refuse(code: string, message: string): never {

@@ -98,7 +98,8 @@ describe('order workflow, on the clock', () => {
 
     await env.sleep(hours(24));
     const reminded = await database.db.select().from(notifications).where(and(eq(notifications.subjectId, o.orderId), eq(notifications.kind, 'acceptanceReminder')));
-    expect(reminded).toHaveLength(1);
+    expect(reminded).toEqual([expect.objectContaining({ recipient: `customer:${o.view.customerId}` })]);
+    expect(o.view.customerId).toMatch(/^CUST-/);
     // A late acceptance and acknowledgement still complete phase 1, and the miss stays recorded.
     await completePhase1(o);
     const after = await o.until((s) => s.milestones.rfb1.status === 'done');
