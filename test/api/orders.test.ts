@@ -166,6 +166,13 @@ describe('order to bill through the API', () => {
     const claimed = await call(k.marketing!, 'POST', `/api/v1/tasks/${marketingTask}/claim`, {});
     expect(claimed.status).toBe(200);
     expect(claimed.body.assignee).toBeTruthy();
+    const ids = async (who: Record<string, string>, query: string) => ((await call(who, 'GET', `/api/v1/tasks?subject=${id}&${query}`)).body as Array<{ id: string }>).map((t) => t.id);
+    expect(await ids(k.marketing!, 'assignee=me')).toEqual([marketingTask]);
+    expect(await ids(k.provisioning!, 'assignee=me')).toEqual([]);
+    expect(await ids(k.provisioning!, 'kind=manualFulfilment')).toEqual([diskTask]);
+    expect(await ids(k.provisioning!, 'group=web-marketing')).toEqual([]); // not its group
+    expect((await ids(k.support!, 'status=opened')).sort()).toEqual([diskTask, marketingTask].sort());
+    expect((await call(k.provisioning!, 'GET', `/api/v1/tasks/${marketingTask}`)).status).toBe(404);
     const started = await call(k.marketing!, 'POST', `/api/v1/tasks/${marketingTask}/start`, {});
     expect(started.body.status).toBe('inProgress');
     // Read right after the 200: never stale.
