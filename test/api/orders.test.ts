@@ -236,6 +236,17 @@ describe('order entry refusals', () => {
     expect(r.body.code).toBe(code);
   });
 
+  it('answers a repeated externalId with the first order, whatever the Idempotency-Key', async () => {
+    const body = { ...orderBody, externalId: `PO-${Date.now()}`, customer: { name: 'Repeat SA', taxId: `R-${Date.now()}` } };
+    const first = await call(k.agent!, 'POST', '/api/v1/productOrders', body, { 'idempotency-key': 'one' });
+    const second = await call(k.agent!, 'POST', '/api/v1/productOrders', body, { 'idempotency-key': 'two' });
+    expect([first.status, second.status]).toEqual([201, 200]);
+    expect(second.body.id).toBe(first.body.id);
+    expect(second.body.externalId).toBe(body.externalId);
+    const mine = (await call(k.agent!, 'GET', `/api/v1/productOrders?customerId=${first.body.customerId}`)).body;
+    expect(mine).toHaveLength(1);
+  });
+
   it('lets a customer key order only for its own customer', async () => {
     const customer = bearer(await p.keyFor('customer', { customerId: 'CUST-OWN' }));
     const r = await call(customer, 'POST', '/api/v1/productOrders', orderBody);
