@@ -9,7 +9,9 @@ import type { Db } from './client.js';
 import { orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from './schema.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-export const money = (cents: number) => Math.round(cents) / 100;
+const money = (cents: number) => Math.round(cents) / 100;
+/** A row's one-time and recurring prices, kept in cents, shown in units. */
+export const priceOf = (row: { oneTimeCents: number; recurringCents: number }) => ({ oneTime: money(row.oneTimeCents), recurring: money(row.recurringCents) });
 
 export async function loadTaskViews(db: Db, ids: string[]): Promise<TaskView[]> {
   if (ids.length === 0) return [];
@@ -71,7 +73,7 @@ export async function loadOrderViews(db: Db, ids: string[]) {
       contactId: order.contactId,
       state: order.state,
       currency: order.currency,
-      totals: { oneTime: money(order.oneTimeCents), recurring: money(order.recurringCents) },
+      totals: priceOf(order),
       items: items
         .filter((i) => i.orderId === order.id)
         .map((i) => ({
@@ -80,7 +82,7 @@ export async function loadOrderViews(db: Db, ids: string[]) {
           quantity: i.quantity,
           componentIds: i.componentIds,
           configuration: i.configuration,
-          price: { oneTime: money(i.oneTimeCents), recurring: money(i.recurringCents) },
+          price: priceOf(i),
         })),
       // jsonb does not keep key order; show milestones in process order.
       milestones: Object.fromEntries(milestoneNames.map((name) => [name, order.milestones[name]])),

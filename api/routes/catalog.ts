@@ -2,7 +2,7 @@ import { asc } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fulfilments, productComponents, products, roles } from '../../db/schema.js';
-import { money } from '../../db/views.js';
+import { priceOf } from '../../db/views.js';
 import { commonErrorResponses } from '../errors.js';
 
 const price = z.object({ oneTime: z.number(), recurring: z.number() });
@@ -33,10 +33,10 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
         name: p.name,
         description: p.description,
         currency: p.currency,
-        price: { oneTime: money(p.oneTimeCents), recurring: money(p.recurringCents) },
+        price: priceOf(p),
         components: components
           .filter((c) => c.productId === p.id)
-          .map((c) => ({ id: c.id, name: c.name, mandatory: c.mandatory, fulfilment: c.fulfilment, manualGroup: c.manualGroup, price: { oneTime: money(c.oneTimeCents), recurring: money(c.recurringCents) } })),
+          .map((c) => ({ id: c.id, name: c.name, mandatory: c.mandatory, fulfilment: c.fulfilment, manualGroup: c.manualGroup, price: priceOf(c) })),
       }));
       return reply.header('x-total-count', body.length).send(body);
     },

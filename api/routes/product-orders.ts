@@ -1,3 +1,4 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -5,7 +6,7 @@ import { orderStates, productOrders } from '../../db/schema.js';
 import { loadOrderView, loadOrderViews } from '../../db/views.js';
 import { acceptanceUpdate, cancelOrderUpdate, orderWorkflowId } from '../../workflows/order.contract.js';
 import type { Principal } from '../auth.js';
-import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
+import { DomainError, commonErrorResponses, errorBody, type ErrorCode } from '../errors.js';
 import { orderIdFor, orderRequest, submitOrder } from '../order-entry.js';
 
 const orderView = z.looseObject({ id: z.string(), state: z.enum(orderStates), customerId: z.string() }).meta({ id: 'ProductOrder', description: 'Items, totals, TMF622 state, milestones, open tasks and RFBs' });
@@ -21,6 +22,14 @@ export async function visibleOrder(app: { deps: { database: { db: Parameters<typ
 
 export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
   const { database, temporal, orders } = app.deps;
+
+  /** Sends an update to an order the caller may see and that is still open; answers with the order after it. */
+  async function updateOpenOrder(principal: Principal, id: string, closedCode: ErrorCode, send: (handle: WorkflowHandle, actor: string) => Promise<unknown>) {
+    const order = await visibleOrder(app, principal, id);
+    if (order.state === 'completed' || order.state === 'cancelled') throw new DomainError(closedCode, `Order ${order.id} is ${order.state}`);
+    await send(temporal.client.workflow.getHandle(orderWorkflowId(order.id)), `${principal.role}:${principal.keyId}`);
+    return (await loadOrderView(database.db, order.id))!;
+  }
 
   app.post(
     '/productOrders',
@@ -96,14 +105,10 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: orderView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
       },
     },
-    async (request) => {
-      const order = await visibleOrder(app, request.principal, request.params.id);
-      if (order.state === 'completed' || order.state === 'cancelled') throw new DomainError('ACCEPTANCE_NOT_EXPECTED', `Order ${order.id} is ${order.state}`);
-      await temporal.client.workflow
-        .getHandle(orderWorkflowId(order.id))
-        .executeUpdate(acceptanceUpdate, { args: [{ ...request.body, actor: `${request.principal.role}:${request.principal.keyId}` }] });
-      return (await loadOrderView(database.db, order.id))!;
-    },
+    async (request) =>
+      updateOpenOrder(request.principal, request.params.id, 'ACCEPTANCE_NOT_EXPECTED', (handle, actor) =>
+        handle.executeUpdate(acceptanceUpdate, { args: [{ ...request.body, actor }] }),
+      ),
   );
 
   app.post(
@@ -118,13 +123,9 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: orderView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
       },
     },
-    async (request) => {
-      const order = await visibleOrder(app, request.principal, request.params.id);
-      if (order.state === 'completed' || order.state === 'cancelled') throw new DomainError('ORDER_CLOSED', `Order ${order.id} is ${order.state}`);
-      await temporal.client.workflow
-        .getHandle(orderWorkflowId(order.id))
-        .executeUpdate(cancelOrderUpdate, { args: [{ reason: request.body.reason, actor: `${request.principal.role}:${request.principal.keyId}` }] });
-      return (await loadOrderView(database.db, order.id))!;
-    },
+    async (request) =>
+      updateOpenOrder(request.principal, request.params.id, 'ORDER_CLOSED', (handle, actor) =>
+        handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: request.body.reason, actor }] }),
+      ),
   );
 };
