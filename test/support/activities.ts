@@ -7,6 +7,15 @@ export function createTestActivities() {
       if (Context.current().info.attempt === 1) throw ApplicationFailure.retryable(`transient failure recording ${step}`, 'TransientError');
       return `recorded ${step}`;
     },
+    /** Takes a while, heartbeating: an activity that is still running when the worker is told to stop. */
+    async slowStep(ms: number): Promise<string> {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        Context.current().heartbeat();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return `slept ${ms} ms`;
+    },
     async callActivationSystem(): Promise<void> {
       throw ApplicationFailure.retryable('activation system unavailable', 'ActivationUnavailable');
     },

@@ -59,6 +59,13 @@ function fail(message: string): never {
   throw new Error(message);
 }
 
+const { slowStep } = wf.proxyActivities<TestActivities>({ startToCloseTimeout: '1 minute', heartbeatTimeout: '10 seconds' });
+
+/** One long activity: for shutting a worker down while it runs. */
+export async function slowSubject(ms: number): Promise<string> {
+  return slowStep(ms);
+}
+
 /** Never gets past an activity that keeps failing: what a stuck run looks like. No `state` query. */
 export async function stuckSubject(): Promise<void> {
   await callActivationSystem();
