@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { optionalString, readEnv } from './runtime/env.js';
+import { defaultOrderSettings } from './workflows/order.contract.js';
 
 const appEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -47,6 +48,6 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
       activation: { kind: e.ACTIVATION_ADAPTER, url: e.ACTIVATION_URL, latencyMs: e.ACTIVATION_SIMULATOR_LATENCY_MS, failureRate: e.ACTIVATION_SIMULATOR_FAILURE_RATE },
       billing: { kind: e.BILLING_ADAPTER, url: e.BILLING_URL, ackDelayMs: e.BILLING_SIMULATOR_ACK_DELAY_MS, apiUrl: e.BILLING_SIMULATOR_API_URL, apiKey: e.BILLING_SIMULATOR_API_KEY },
     },
-    orders: { acceptanceReminderMs: e.ACCEPTANCE_REMINDER_HOURS * 3600_000, phase1DeadlineMs: 24 * 3600_000 },
+    orders: { acceptanceReminderMs: e.ACCEPTANCE_REMINDER_HOURS * 3600_000, phase1DeadlineMs: defaultOrderSettings.phase1DeadlineMs },
   };
 }

@@ -7,7 +7,7 @@
  * these works the caller may fall back to the SDK's own download, which needs the open internet.
  * Run as a script (`npm run tools`) it installs what is missing and prints the paths.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,13 +100,6 @@ export function missingBinariesMessage(binary: Binary): string {
   );
 }
 
-export function binaryVersion(path: string): string {
-  try {
-    return execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
-  } catch {
-    return 'unknown version';
-  }
-}
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const found = ensureTemporalBinaries((line) => console.error(line));

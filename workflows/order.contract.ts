@@ -54,6 +54,9 @@ export interface OrderSettings {
   phase1DeadlineMs: number;
 }
 
+/** Seed 003's 24 h for phase 1; a customer reminded after two days. */
+export const defaultOrderSettings: OrderSettings = { acceptanceReminderMs: 48 * 3600_000, phase1DeadlineMs: 24 * 3600_000 };
+
 export interface AcceptanceRequest {
   phase: 1 | 2;
   decision: 'accepted' | 'rejected';

@@ -32,6 +32,7 @@ import {
   milestoneNames,
   orderStateQuery,
   cancelOrderUpdate,
+  defaultOrderSettings,
   rfbAcknowledgementUpdate,
   submitOrderUpdate,
   type AcceptanceRequest,
@@ -67,7 +68,6 @@ const { activatePhase } = proxyActivities<Activities>({
 });
 
 const hour = 3600_000;
-export const defaultOrderSettings: OrderSettings = { acceptanceReminderMs: 48 * hour, phase1DeadlineMs: 24 * hour };
 
 class OrderCancelled extends Error {}
 
@@ -86,7 +86,6 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
   const rfbs: RfbState[] = [];
   let awaitedAcceptance: 1 | 2 | null = null;
   let decision: AcceptanceRequest | null = null;
-  let cancelling = false;
   let cancelReason: string | null = null;
   const provisioning = new CancellationScope();
 
@@ -350,7 +349,6 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
   } catch (err) {
     const cancelled = err instanceof OrderCancelled || (isCancellation(err) && cancelReason !== null);
     if (!cancelled) throw err;
-    cancelling = true;
     awaitedAcceptance = null;
     step = 'cancelled';
     state = 'pendingCancellation';
@@ -364,7 +362,7 @@ export async function order(settings: OrderSettings = defaultOrderSettings): Pro
     deadlineScope.cancel();
     await deadlineWatch;
   }
-  return cancelling ? 'cancelled' : 'completed';
+  return state;
 }
 
 function refuse(code: string, message: string): never {

@@ -1,8 +1,8 @@
 /** Starting and driving order workflows directly through Temporal, for workflow-level tests. */
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client.js';
-import { orderIdFor, priceOrder, type OrderRequest } from '../../api/order-entry.js';
-import { orderWorkflowId, orderStateQuery, submitOrderUpdate, type OrderSettings } from '../../workflows/order.contract.js';
+import { orderIdFor, submitOrder, type OrderRequest } from '../../api/order-entry.js';
+import { orderWorkflowId, orderStateQuery, type OrderSettings } from '../../workflows/order.contract.js';
 import { datahost } from '../../catalog/datahost.js';
 
 export function datahostRequest(components: string[], taxId = `T-${Math.random().toString(36).slice(2, 10)}`): OrderRequest {
@@ -17,12 +17,7 @@ export const optionalOf = (fulfilment: string) => datahost.components.filter((c)
 
 export async function startOrder(client: Client, db: Db, taskQueue: string, request: OrderRequest, settings: OrderSettings) {
   const orderId = orderIdFor(request, undefined, 'test');
-  const submit = { orderId, externalId: request.externalId ?? null, customer: request.customer, contact: request.contact, ...(await priceOrder(db, orderId, request)) };
-  const view = await client.workflow.executeUpdateWithStart(submitOrderUpdate, {
-    args: [submit],
-    updateId: `submit-${orderId}`,
-    startWorkflowOperation: new WithStartWorkflowOperation('order', { workflowId: orderWorkflowId(orderId), taskQueue, args: [settings], workflowIdConflictPolicy: 'USE_EXISTING' }),
-  });
+  const view = await submitOrder({ db, client, taskQueue, settings }, orderId, request);
   const handle = client.workflow.getHandle(orderWorkflowId(orderId));
   const state = () => handle.query(orderStateQuery);
   /** Polls the state query (which does not let time skip) until `done` holds. */

@@ -17,10 +17,9 @@ import type { Role } from '../../db/schema.js';
 import { createTestActivities } from './activities.js';
 import { ActivationSimulator, type ActivationSystem } from '../../activities/adapters/activation.js';
 import { PullBillingSystem } from '../../activities/adapters/billing.js';
-import type { OrderSettings } from '../../workflows/order.contract.js';
+import { defaultOrderSettings, type OrderSettings } from '../../workflows/order.contract.js';
 
-/** The workflow's defaults (24 h deadline, 48 h reminder), as in production. */
-export const defaultOrderSettings: OrderSettings = { acceptanceReminderMs: 48 * 3600_000, phase1DeadlineMs: 24 * 3600_000 };
+export { defaultOrderSettings };
 
 export interface TestPlatform {
   app: FastifyInstance;

@@ -20,7 +20,7 @@ import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { seedCatalogue } from '../../db/seed/catalog.js';
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
-import { acceptanceUpdate, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
+import { acceptanceUpdate, defaultOrderSettings, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
 import { datahost } from '../../catalog/datahost.js';
 import { datahostRequest, startOrder } from './orders.js';
 import { createScratchDatabase } from '../../db/scratch.js';
@@ -55,9 +55,8 @@ export const recipes: Recipe[] = [
     file: 'order-completed.json',
     workflowId: 'order-ORD-217BFA49C337F1A1',
     async run(client, taskQueue, _workflowId, database) {
-      const settings = { acceptanceReminderMs: 48 * 3600_000, phase1DeadlineMs: 24 * 3600_000 };
       const request = { ...datahostRequest(datahost.components.filter((c) => !c.mandatory).map((c) => c.id), 'REC-0001'), externalId: 'recorded-order' };
-      const o = await startOrder(client, database.db, taskQueue, request, settings);
+      const o = await startOrder(client, database.db, taskQueue, request, defaultOrderSettings);
       await o.until((s) => s.waitingFor.includes('acceptance1') && s.openTaskIds.length === 2);
       await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 1, decision: 'accepted', actor: 'customer' }] });
       const s1 = await o.until((s) => s.rfbs.length === 1);
