@@ -4,7 +4,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowBundle } from '../support/platform.js';
@@ -12,6 +11,8 @@ import { recipes, retiredHistories } from '../support/record-histories.js';
 
 const dir = fileURLToPath(new URL('../histories/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+/** Temporal's JSON as parsed: `Worker.runReplayHistory` converts it to a History itself. */
+const readHistory = (file: string): unknown => JSON.parse(readFileSync(dir + file, 'utf8'));
 
 describe('replay of recorded histories', () => {
   it('has a recorded history for every recipe', () => {
@@ -19,7 +20,7 @@ describe('replay of recorded histories', () => {
   });
 
   it.each(files)('replays %s without nondeterminism', async (file) => {
-    const history = historyFromJSON(JSON.parse(readFileSync(dir + file, 'utf8')));
+    const history = readHistory(file);
     const workflowId = [...recipes, ...retiredHistories].find((r) => r.file === file)?.workflowId;
     expect(workflowId, `${file} is neither a recipe nor a retired history`).toBeDefined();
     await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId!)).resolves.toBeUndefined();
@@ -30,7 +31,7 @@ describe('replay as a guard', () => {
   it('rejects the recorded history when the workflow changes its commands without patched()', async () => {
     const { bundleWorkflows } = await import('../../runtime/worker.js');
     const changed = await bundleWorkflows(fileURLToPath(new URL('../support/changed-workflows.ts', import.meta.url)));
-    const history = historyFromJSON(JSON.parse(readFileSync(dir + 'inspection-subject.json', 'utf8')));
+    const history = readHistory('inspection-subject.json');
     await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, 'inspection-subject-recorded')).rejects.toThrow(/[Nn]ondetermin/);
   });
 });

@@ -1,37 +1,66 @@
 /**
- * Records the histories that test/replay replays (`npm run histories:record`). Each recipe
- * drives one workflow to completion on a throw-away dev server and writes its history as
- * Temporal's JSON. Record again only on purpose: a changed history is what replay guards against.
+ * Records the histories that test/replay replays (`npm run histories:record`, or
+ * `npm run histories:record -- order-fallout-retry ...` for chosen recipes). Each recipe drives one
+ * workflow to its end on a throw-away server and writes its history as Temporal's JSON. Record
+ * again only on purpose: a changed history is what replay guards against.
+ *
+ * The order recipes cover every branch the order workflow has: completed, each fallout outcome
+ * (retry, skip, cancel), cancelled by the customer mid-flow, and the missed phase-1 deadline.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { ensureTemporalBinaries } from '../../runtime/temporal-binaries.js';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { and, eq } from 'drizzle-orm';
+import { ensureTemporalBinaries, missingBinariesMessage, temporalCli, temporalTestServer } from '../../runtime/temporal-binaries.js';
 import { freePort, startDevServer } from '../../runtime/temporal-server.js';
 import { bundleWorkflows } from '../../runtime/worker.js';
 import { createTestActivities } from './activities.js';
 import { addNote, inspectionSubject, proceed } from './workflows.js';
-import { ActivationSimulator } from '../../activities/adapters/activation.js';
+import { ActivationSimulator, type ActivationRequest } from '../../activities/adapters/activation.js';
 import { PullBillingSystem } from '../../activities/adapters/billing.js';
 import { createActivities } from '../../activities/index.js';
+import { orderIdFor } from '../../api/order-entry.js';
 import { openDatabase, type Database } from '../../db/client.js';
+import { notifications } from '../../db/schema.js';
 import { seedCatalogue } from '../../db/seed/catalog.js';
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
-import { acceptanceUpdate, defaultOrderSettings, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
+import { acceptanceUpdate, cancelOrderUpdate, defaultOrderSettings, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
 import { datahost } from '../../catalog/datahost.js';
-import { datahostRequest, startOrder } from './orders.js';
+import { datahostRequest, optionalOf, startOrder } from './orders.js';
+import { timeSkippingEnvironment } from './time-skipping.js';
 import { createScratchDatabase } from '../../db/scratch.js';
+
+/** The activation system, down for the orders a recipe chooses: an outage that retries cannot cure. */
+class ActivationOutage extends ActivationSimulator {
+  readonly down = new Set<string>();
+  override async activate(r: ActivationRequest) {
+    if (this.down.has(r.orderId)) throw new Error('activation system unavailable');
+    return super.activate(r);
+  }
+}
+
+interface Recording {
+  client: Client;
+  taskQueue: string;
+  database: Database;
+  activation: ActivationOutage;
+  /** Moves the time-skipping server's clock; only for recipes with `timeSkipping`. */
+  sleep(ms: number): Promise<void>;
+}
 
 interface Recipe {
   file: string;
   workflowId: string;
-  run(client: Client, taskQueue: string, workflowId: string, database: Database): Promise<unknown>;
+  /** Runs on the time-skipping server: the recipe waits out a deadline or a retry back-off. */
+  timeSkipping?: boolean;
+  run(r: Recording): Promise<unknown>;
 }
 
 const operator = { keyId: 'recorder', role: 'admin', groups: [] };
+const hours = (h: number) => h * 3600_000;
 
 /**
  * Histories recorded by earlier versions of a workflow, kept so that replay proves each
@@ -39,12 +68,56 @@ const operator = { keyId: 'recorder', role: 'admin', groups: [] };
  */
 export const retiredHistories = [{ file: 'order-completed-v1-remote-writes.json', workflowId: 'order-ORD-217BFA49C337F1A1' }];
 
+/**
+ * Starts an order whose id, and so its workflow id, follows from a fixed customer and externalId;
+ * refuses to record under any other id than the recipe's, which replay passes to the workflow.
+ */
+async function startRecordedOrder(r: Recording, workflowId: string, taxId: string, externalId: string, components: string[]) {
+  const request = { ...datahostRequest(components, taxId), externalId };
+  const expected = `order-${orderIdFor(request, undefined, 'test')}`;
+  if (expected !== workflowId) throw new Error(`recipe's workflowId should be ${expected}`);
+  return startOrder(r.client, r.database.db, r.taskQueue, request, defaultOrderSettings);
+}
+type RecordedOrder = Awaited<ReturnType<typeof startRecordedOrder>>;
+
+async function accept(o: RecordedOrder, phase: 1 | 2) {
+  await o.until((s) => s.waitingFor.includes(`acceptance${phase}`));
+  await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase, decision: 'accepted', actor: 'customer' }] });
+}
+
+/**
+ * The RFB of `phase` once it is really sent (its milestone inProgress). Billing answers only what
+ * it received; the state lists an RFB before its row is written, and an acknowledgement that
+ * early fails its first attempt.
+ */
+const rfbSent = (s: Awaited<ReturnType<RecordedOrder['state']>>, phase: 1 | 2) =>
+  s.milestones[`rfb${phase}`].status === 'inProgress' ? s.rfbs.find((r) => r.phase === phase && r.status === 'sent') : undefined;
+
+async function acknowledgeRfb(o: RecordedOrder, phase: 1 | 2, status: 'accepted' | 'rejected' = 'accepted') {
+  const rfb = rfbSent(await o.until((s) => rfbSent(s, phase) !== undefined), phase)!;
+  await o.handle.executeUpdate(rfbAcknowledgementUpdate, { args: [{ rfbId: rfb.id, status, ...(status === 'rejected' ? { reason: 'no billing account for the customer' } : {}) }] });
+}
+
+/** Waits for the order to be held in fallout and completes the fallout task with `outcome`. */
+async function decideFallout(o: RecordedOrder, outcome: { action: 'retry' | 'skip' | 'cancel'; reason?: string }) {
+  const held = await o.until((s) => s.state === 'held' && s.openTaskIds.some((id) => id.includes(':fallout:')));
+  const taskId = held.openTaskIds.find((id) => id.includes(':fallout:'))!;
+  await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId, action: 'complete', actor: operator, outcome }] });
+}
+
+/** Phase 2 of an order without phase-2 components or manual tasks: acceptance 2 and RFB 2. */
+async function finishPhase2(o: RecordedOrder) {
+  await accept(o, 2);
+  await acknowledgeRfb(o, 2);
+  return o.handle.result();
+}
+
 export const recipes: Recipe[] = [
   {
     file: 'inspection-subject.json',
     workflowId: 'inspection-subject-recorded',
-    async run(client, taskQueue, workflowId) {
-      const handle = await client.workflow.start(inspectionSubject, { workflowId, taskQueue });
+    async run({ client, taskQueue }) {
+      const handle = await client.workflow.start(inspectionSubject, { workflowId: this.workflowId, taskQueue });
       await handle.executeUpdate(addNote, { args: ['recorded'] });
       await handle.signal(proceed, 'recorder');
       return handle.result();
@@ -54,12 +127,11 @@ export const recipes: Recipe[] = [
     // Every optional component: both activations, manual tasks, both acceptances and RFBs.
     file: 'order-completed.json',
     workflowId: 'order-ORD-217BFA49C337F1A1',
-    async run(client, taskQueue, _workflowId, database) {
-      const request = { ...datahostRequest(datahost.components.filter((c) => !c.mandatory).map((c) => c.id), 'REC-0001'), externalId: 'recorded-order' };
-      const o = await startOrder(client, database.db, taskQueue, request, defaultOrderSettings);
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0001', 'recorded-order', datahost.components.filter((c) => !c.mandatory).map((c) => c.id));
       await o.until((s) => s.waitingFor.includes('acceptance1') && s.openTaskIds.length === 2);
       await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 1, decision: 'accepted', actor: 'customer' }] });
-      const s1 = await o.until((s) => s.rfbs.length === 1);
+      const s1 = await o.until((s) => rfbSent(s, 1) !== undefined);
       await o.handle.executeUpdate(rfbAcknowledgementUpdate, { args: [{ rfbId: s1.rfbs[0]!.id, status: 'accepted', billingAccountId: 'BA-REC' }] });
       for (const taskId of s1.openTaskIds) {
         await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId, action: 'start', actor: operator }] });
@@ -67,43 +139,192 @@ export const recipes: Recipe[] = [
       }
       await o.until((s) => s.waitingFor.includes('acceptance2'));
       await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 2, decision: 'accepted', actor: 'customer' }] });
-      const s2 = await o.until((s) => s.rfbs.length === 2);
+      const s2 = await o.until((s) => rfbSent(s, 2) !== undefined);
       await o.handle.executeUpdate(rfbAcknowledgementUpdate, { args: [{ rfbId: s2.rfbs[1]!.id, status: 'accepted' }] });
-      if (o.handle.workflowId !== this.workflowId) throw new Error(`recipe's workflowId should be ${o.handle.workflowId}`);
       return o.handle.result();
+    },
+  },
+  {
+    // Activation 1 fails through all its retries (time skips the back-off); the fallout group
+    // retries once the activation system is back, and the order completes.
+    file: 'order-fallout-retry.json',
+    workflowId: 'order-ORD-7153236CF172DEF1',
+    timeSkipping: true,
+    async run(r) {
+      r.activation.down.add(this.workflowId.replace(/^order-/, ''));
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0002', 'recorded-fallout-retry', []);
+      await r.sleep(hours(1));
+      await o.until((s) => s.state === 'held' && s.step === 'fallout: activation1');
+      r.activation.down.delete(o.orderId);
+      await decideFallout(o, { action: 'retry' });
+      await accept(o, 1);
+      await acknowledgeRfb(o, 1);
+      return finishPhase2(o);
+    },
+  },
+  {
+    // Billing rejects RFB 1; the fallout group skips it (billed by hand) and the order completes.
+    file: 'order-fallout-skip.json',
+    workflowId: 'order-ORD-790A5DB043428C82',
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0003', 'recorded-fallout-skip', []);
+      await accept(o, 1);
+      await acknowledgeRfb(o, 1, 'rejected');
+      await decideFallout(o, { action: 'skip', reason: 'billed by hand: the customer has no billing account yet' });
+      return finishPhase2(o);
+    },
+  },
+  {
+    // The customer rejects acceptance 1; the fallout group cancels: activation 1 is undone.
+    file: 'order-fallout-cancel.json',
+    workflowId: 'order-ORD-356B8561308BB7F1',
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0004', 'recorded-fallout-cancel', []);
+      await o.until((s) => s.waitingFor.includes('acceptance1'));
+      await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 1, decision: 'rejected', comment: 'wrong domain', actor: 'customer' }] });
+      await decideFallout(o, { action: 'cancel', reason: 'customer withdrew' });
+      return o.handle.result();
+    },
+  },
+  {
+    // The customer cancels while RFB 1 awaits billing and both manual tasks are open (one
+    // started): the RFB is withdrawn, the tasks cancelled, activation 1 undone.
+    file: 'order-cancelled-midflow.json',
+    workflowId: 'order-ORD-BCEAB6A757C734F8',
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0005', 'recorded-cancelled-midflow', optionalOf('manual'));
+      await accept(o, 1);
+      const s = await o.until((s) => rfbSent(s, 1) !== undefined && s.openTaskIds.length === 2);
+      await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId: s.openTaskIds[0]!, action: 'start', actor: operator }] });
+      await o.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed provider', actor: 'customer' }] });
+      return o.handle.result();
+    },
+  },
+  {
+    // Seed 003's 24 h pass with acceptance 1 unanswered: the miss of RFB 1 is recorded and the
+    // fallout group told; at 48 h the customer is reminded; then the order completes late.
+    file: 'order-deadline-missed.json',
+    workflowId: 'order-ORD-8596B0202BF2E59C',
+    timeSkipping: true,
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0006', 'recorded-deadline-missed', []);
+      await o.until((s) => s.waitingFor.includes('acceptance1'));
+      await r.sleep(defaultOrderSettings.phase1DeadlineMs + 60_000);
+      await o.until((s) => s.milestones.rfb1.deadlineMissed === true);
+      await r.sleep(defaultOrderSettings.acceptanceReminderMs - defaultOrderSettings.phase1DeadlineMs);
+      await reminded(r.database, o.orderId);
+      await accept(o, 1);
+      await acknowledgeRfb(o, 1);
+      return finishPhase2(o);
     },
   },
 ];
 
-async function main() {
-  const { cli } = ensureTemporalBinaries(console.log);
+/** Polls for the acceptance reminder: the order's state does not show it, its notification row does. */
+async function reminded(database: Database, orderId: string, timeoutMs = 20_000) {
+  const sent = and(eq(notifications.subjectId, orderId), eq(notifications.kind, 'acceptanceReminder'));
+  const deadline = Date.now() + timeoutMs;
+  while ((await database.db.select().from(notifications).where(sent)).length === 0) {
+    if (Date.now() > deadline) throw new Error(`order ${orderId} was never reminded`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A server to record on, with what the recipes need of it. */
+interface Server {
+  address: string;
+  nativeConnection: NativeConnection;
+  client: Client;
+  sleep(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function devServer(cli: string): Promise<Server> {
+  const server = await startDevServer({ executable: cli, port: await freePort(), namespace: 'default' });
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: server.address });
+  return {
+    address: server.address,
+    nativeConnection,
+    client: new Client({ connection }),
+    sleep: () => Promise.reject(new Error('the dev server cannot skip time: give the recipe `timeSkipping`')),
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+      await server.stop();
+    },
+  };
+}
+
+async function timeSkippingServer(testServer: string): Promise<Server> {
+  const env = await timeSkippingEnvironment(testServer);
+  return {
+    address: env.address,
+    nativeConnection: env.nativeConnection,
+    // A plain client: the environment's own one lets time skip while awaiting a result, which
+    // could fire timers the recipe did not ask for; here time moves only by `sleep`.
+    client: new Client({ connection: env.connection }),
+    sleep: (ms) => env.sleep(ms),
+    close: () => env.teardown(),
+  };
+}
+
+/**
+ * The history as `temporal workflow show --output json` writes it: the JSON that Temporal's
+ * tools and SDKs read, and that `Worker.runReplayHistory` takes as parsed.
+ */
+function historyJson(cli: string, address: string, workflowId: string): string {
+  const shown = execFileSync(cli, ['workflow', 'show', '--address', address, '--namespace', 'default', '--workflow-id', workflowId, '--output', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.stringify(JSON.parse(shown), null, 1) + '\n';
+}
+
+async function main(names: string[]) {
+  const selected = names.length === 0 ? recipes : names.map((name) => recipes.find((r) => r.file === name || r.file === `${name}.json`) ?? unknownRecipe(name));
+  // The SDK's default INFO log reports every worker's state change, burying what was recorded.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const { cli, testServer } = ensureTemporalBinaries(console.log);
+  if (!cli) throw new Error(missingBinariesMessage(temporalCli));
+  if (!testServer && selected.some((r) => r.timeSkipping)) throw new Error(missingBinariesMessage(temporalTestServer));
   const scratchDb = await createScratchDatabase('record');
   const database = await openDatabase({ url: scratchDb.url, poolSize: 4, dataDir: '.data' });
   await database.migrate();
   await seedCatalogue(database.db);
-  const server = await startDevServer({ executable: cli!, port: await freePort(), namespace: 'default' });
-  const taskQueue = `record-${randomUUID()}`;
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowBundle: await bundleWorkflows(fileURLToPath(new URL('./workflows.ts', import.meta.url))),
-    activities: { ...createTestActivities(), ...createActivities({ db: database.db, activation: new ActivationSimulator(), billing: new PullBillingSystem() }) },
-  });
-  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  await worker.runUntil(async () => {
-    for (const recipe of recipes) {
-      await recipe.run(client, taskQueue, recipe.workflowId, database);
-      const history = await client.workflow.getHandle(recipe.workflowId).fetchHistory();
-      const path = fileURLToPath(new URL(`../histories/${recipe.file}`, import.meta.url));
-      writeFileSync(path, JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n');
-      console.log(`recorded ${recipe.workflowId} -> ${path}`);
+  const workflowBundle = await bundleWorkflows(fileURLToPath(new URL('./workflows.ts', import.meta.url)));
+  const activation = new ActivationOutage();
+  const activities = { ...createTestActivities(), ...createActivities({ db: database.db, activation, billing: new PullBillingSystem() }) };
+  try {
+    for (const timeSkipping of [false, true]) {
+      const batch = selected.filter((r) => (r.timeSkipping ?? false) === timeSkipping);
+      if (batch.length === 0) continue;
+      const server = timeSkipping ? await timeSkippingServer(testServer!) : await devServer(cli);
+      const taskQueue = `record-${randomUUID()}`;
+      const worker = await Worker.create({ connection: server.nativeConnection, taskQueue, workflowBundle, activities });
+      try {
+        await worker.runUntil(async () => {
+          for (const recipe of batch) {
+            const result = await recipe.run({ client: server.client, taskQueue, database, activation, sleep: server.sleep });
+            const path = fileURLToPath(new URL(`../histories/${recipe.file}`, import.meta.url));
+            writeFileSync(path, historyJson(cli, server.address, recipe.workflowId));
+            // A file that does not replay today is no fixture: fail here, not in the next test run.
+            await Worker.runReplayHistory({ workflowBundle }, JSON.parse(readFileSync(path, 'utf8')), recipe.workflowId);
+            console.log(`recorded ${recipe.workflowId} (${JSON.stringify(result)}) -> ${path}`);
+          }
+        });
+      } finally {
+        await server.close();
+      }
     }
-  });
-  await nativeConnection.close();
-  await server.stop();
-  await database.close();
-  await scratchDb.drop();
+  } finally {
+    await database.close();
+    await scratchDb.drop();
+  }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
+function unknownRecipe(name: string): never {
+  throw new Error(`no recipe ${name}; recipes: ${recipes.map((r) => r.file.replace(/\.json$/, '')).join(', ')}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main(process.argv.slice(2));

@@ -1,5 +1,4 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { inject } from 'vitest';
 import { freePort, startTimeSkippingServer } from '../../runtime/temporal-server.js';
 
 /**
@@ -7,9 +6,12 @@ import { freePort, startTimeSkippingServer } from '../../runtime/temporal-server
  * files sharing one would hold each other's time still. We start it ourselves (the SDK's launcher
  * allows too little start-up time on a loaded machine) and attach with time skipping on:
  * `createFromExistingServer` always turns it off, hence the SDK's internal factory.
+ * The binary is the one the test run's global setup found, unless given: the history recorder runs
+ * outside vitest, where importing vitest throws, hence the import on demand.
  */
-export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  const server = await startTimeSkippingServer({ executable: inject('timeSkippingExecutable'), port: await freePort() });
+export async function timeSkippingEnvironment(executable?: string): Promise<TestWorkflowEnvironment> {
+  executable ??= (await import('vitest')).inject('timeSkippingExecutable');
+  const server = await startTimeSkippingServer({ executable, port: await freePort() });
   const create = (TestWorkflowEnvironment as unknown as { create(o: object): Promise<TestWorkflowEnvironment> }).create.bind(TestWorkflowEnvironment);
   const env = await create({ server: { type: 'existing' }, address: server.address, namespace: 'default', supportsTimeSkipping: true });
   const teardown = env.teardown.bind(env);
