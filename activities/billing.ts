@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { customers, orderItems, productOrders, rfbs, type MilestoneRecord } from '../db/schema.js';
+import type { MilestoneName, MilestoneRecord } from '../domain/vocabulary.js';
+import { customers, orderItems, productOrders, rfbs } from '../db/schema.js';
 import type { RfbAcknowledgement } from '../workflows/order.contract.js';
 import type { BillingSystem, ReadyForBilling } from './adapters/billing.js';
 
-export function billingActivities(db: Db, billing: BillingSystem, updateOrder: (u: { orderId: string; milestones: Record<string, MilestoneRecord> }) => Promise<void>) {
+export function billingActivities(db: Db, billing: BillingSystem, updateOrder: (u: { orderId: string; milestones: Partial<Record<MilestoneName, MilestoneRecord>> }) => Promise<void>) {
   return {
     /** RFB: everything billing needs (customer, account, items, prices, start date), recorded then sent. */
     async sendReadyForBilling(r: { orderId: string; phase: number; rfbId: string; milestone: MilestoneRecord }): Promise<MilestoneRecord> {
@@ -42,7 +43,7 @@ export function billingActivities(db: Db, billing: BillingSystem, updateOrder: (
         .where(eq(rfbs.id, a.rfbId))
         .returning({ phase: rfbs.phase });
       const [order] = await db.select({ milestones: productOrders.milestones, billingAccountId: productOrders.billingAccountId, billingStartDate: productOrders.billingStartDate }).from(productOrders).where(eq(productOrders.id, a.orderId));
-      const name = `rfb${rfb!.phase}`;
+      const name = `rfb${rfb!.phase}` as MilestoneName;
       const previous = order!.milestones[name];
       if (a.status === 'accepted') {
         await db

@@ -1,13 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { notifications, taskEvents, tasks, type TaskStatus } from '../db/schema.js';
-import { loadTaskView } from '../db/views.js';
-import type { TaskView } from '../workflows/inbox.contract.js';
+import type { SubjectType, TaskKind, TaskStatus } from '../domain/vocabulary.js';
+import { notifications, taskEvents, tasks } from '../db/schema.js';
 
 export interface NewTask {
   id: string;
-  kind: string;
-  subjectType: string;
+  kind: TaskKind;
+  subjectType: SubjectType;
   subjectId: string;
   workflowId: string;
   group: string;
@@ -21,7 +20,7 @@ export interface Notification {
   id: string;
   kind: string;
   recipient: string;
-  subjectType: string;
+  subjectType: SubjectType;
   subjectId: string;
   message: string;
 }
@@ -32,7 +31,7 @@ export function inboxActivities(db: Db) {
     notify,
 
     /** A new inbox item (status opened) and the group's notification. Idempotent by task id. */
-    async openTask(t: NewTask): Promise<TaskView> {
+    async openTask(t: NewTask): Promise<void> {
       const now = new Date();
       const [inserted] = await db
         .insert(tasks)
@@ -43,10 +42,9 @@ export function inboxActivities(db: Db) {
         await db.insert(taskEvents).values({ taskId: t.id, action: 'open', actor: 'system', at: now, details: { group: t.group } });
         await notify({ id: `${t.id}:opened`, kind: 'inboxItem', recipient: `group:${t.group}`, subjectType: t.subjectType, subjectId: t.subjectId, message: t.title });
       }
-      return (await loadTaskView(db, t.id))!;
     },
 
-    /** Writes a task action and its audit event, and answers with the task as a GET shows it. */
+    /** Writes a task action and its audit event (and, for a forward, the action request). */
     async recordTaskAction(a: {
       taskId: string;
       status: TaskStatus;
@@ -54,7 +52,7 @@ export function inboxActivities(db: Db) {
       group: string;
       outcome: unknown;
       event: { action: string; actor: string; details: unknown };
-    }): Promise<TaskView> {
+    }): Promise<void> {
       const now = new Date();
       await db.transaction(async (tx) => {
         const [before] = await tx.select({ group: tasks.group, subjectType: tasks.subjectType, subjectId: tasks.subjectId, title: tasks.title }).from(tasks).where(eq(tasks.id, a.taskId));
@@ -69,7 +67,6 @@ export function inboxActivities(db: Db) {
             .onConflictDoNothing();
         }
       });
-      return (await loadTaskView(db, a.taskId))!;
     },
   };
 }

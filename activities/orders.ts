@@ -2,17 +2,17 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { activations, contacts, customers, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks, type MilestoneRecord, type OrderState } from '../db/schema.js';
-import type { Milestones, PlanStep, SubmitOrder } from '../workflows/order.contract.js';
+import type { MilestoneName, MilestoneRecord, Milestones, OrderState } from '../domain/vocabulary.js';
+import { activations, contacts, customers, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from '../db/schema.js';
+import type { PlanStep, SubmitOrder } from '../workflows/order.contract.js';
 import type { ActivationSystem } from './adapters/activation.js';
-import { loadOrderView, type OrderView } from '../db/views.js';
 
 /** Customers registered at order entry get an id derived from their tax id: stable across retries. */
 export const customerIdFor = (taxId: string) => `CUST-${createHash('sha256').update(taxId).digest('hex').slice(0, 10).toUpperCase()}`;
 export const serviceIdFor = (orderId: string, step: PlanStep) => `${orderId}:svc:${step.key}`;
 
 export function orderActivities(db: Db, activation: ActivationSystem) {
-  async function updateOrder(u: { orderId: string; state?: OrderState; milestones?: Partial<Record<string, MilestoneRecord>> }): Promise<void> {
+  async function updateOrder(u: { orderId: string; state?: OrderState; milestones?: Partial<Record<MilestoneName, MilestoneRecord>> }): Promise<void> {
     await db
       .update(productOrders)
       .set({
@@ -28,8 +28,8 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
     updateOrder,
 
     /** Order entry: finds or registers the customer and contact, then writes the order. Idempotent. */
-    async recordOrder(s: SubmitOrder, milestones: Milestones): Promise<OrderView> {
-      await db.transaction(async (tx) => {
+    async recordOrder(s: SubmitOrder, milestones: Milestones): Promise<{ customerId: string }> {
+      return db.transaction(async (tx) => {
         let customerId: string;
         if ('id' in s.customer) {
           const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, s.customer.id));
@@ -69,8 +69,8 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
             .values({ id: serviceIdFor(s.orderId, step), orderId: s.orderId, customerId, offeringId: step.offeringId, componentId: step.componentId, state: 'designed' })
             .onConflictDoNothing();
         }
+        return { customerId };
       });
-      return (await loadOrderView(db, s.orderId))!;
     },
 
     async recordAcceptance(a: { orderId: string; phase: number; decision: 'accepted' | 'rejected'; comment: string | null; actor: string }): Promise<MilestoneRecord> {
@@ -78,7 +78,7 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
         a.decision === 'accepted'
           ? { status: 'done', at: new Date().toISOString(), detail: `accepted by ${a.actor}${a.comment ? `: ${a.comment}` : ''}` }
           : { status: 'inProgress', at: new Date().toISOString(), detail: `rejected by ${a.actor}${a.comment ? `: ${a.comment}` : ''}` };
-      await updateOrder({ orderId: a.orderId, milestones: { [`acceptance${a.phase}`]: record } });
+      await updateOrder({ orderId: a.orderId, milestones: { [`acceptance${a.phase}` as MilestoneName]: record } });
       return record;
     },
 

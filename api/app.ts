@@ -1,6 +1,7 @@
 /**
  * Builds the Fastify app: zod as the one source of validation, types and OpenAPI; the shared
- * things (database, Temporal client, auth) decorated once; one plugin per resource.
+ * things decorated once by name (`app.db`, `app.temporal`, `app.orders`); errors, metrics and
+ * auth as named plugins; one plugin per resource.
  */
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
@@ -9,11 +10,11 @@ import type { Client, Connection } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { Database } from '../db/client.js';
+import type { Database, Db } from '../db/client.js';
 import type { OrderSettings } from '../workflows/order.contract.js';
-import { registerAuth } from './auth.js';
-import { registerErrorHandling } from './errors.js';
-import { registerHttpMetrics } from './metrics.js';
+import { auth } from './auth.js';
+import { errorHandling } from './errors.js';
+import { httpMetrics } from './metrics.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { healthRoutes } from './routes/health.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -36,7 +37,11 @@ export interface AppDeps {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    deps: AppDeps;
+    database: Database;
+    db: Db;
+    temporal: AppDeps['temporal'];
+    orders: AppDeps['orders'];
+    workerMetricsUrl: string | undefined;
   }
 }
 
@@ -56,7 +61,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.decorate('deps', deps);
+  app.decorate('database', deps.database);
+  app.decorate('db', deps.database.db);
+  app.decorate('temporal', deps.temporal);
+  app.decorate('orders', deps.orders);
+  app.decorate('workerMetricsUrl', deps.workerMetricsUrl);
   // Requests in flight at shutdown are answered, then their keep-alive connections must not
   // hold the server open until the keep-alive timeout: answers sent while closing close them.
   let closing = false;
@@ -68,9 +77,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
   });
 
-  registerErrorHandling(app);
-  const metrics = registerHttpMetrics(app);
-  registerAuth(app, { db: deps.database.db, adminApiKey: deps.adminApiKey });
+  await app.register(errorHandling);
+  await app.register(httpMetrics);
+  await app.register(auth, { adminApiKey: deps.adminApiKey });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -84,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-  await app.register(healthRoutes, { metrics });
+  await app.register(healthRoutes);
   await app.register(apiKeyRoutes, { prefix: '/api/v1' });
   await app.register(workflowRoutes, { prefix: '/api/v1' });
   await app.register(catalogRoutes, { prefix: '/api/v1' });

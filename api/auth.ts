@@ -3,10 +3,12 @@
  * roles it admits (`config: { roles: [...] }`); a route that forgets is refused at start-up.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { and, eq, isNull } from 'drizzle-orm';
+import type { Role } from '../domain/vocabulary.js';
 import type { Db } from '../db/client.js';
-import { apiKeys, type Role } from '../db/schema.js';
+import { apiKeys } from '../db/schema.js';
 import { DomainError } from './errors.js';
 
 export interface Principal {
@@ -33,7 +35,9 @@ declare module 'fastify' {
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export const newApiKey = () => `orq_${randomBytes(32).toString('base64url')}`;
 
-export function registerAuth(app: FastifyInstance, o: { db: Db; adminApiKey?: string }): void {
+/** Runs before every route; `app.db` must be decorated first. */
+export const auth = fp<{ adminApiKey?: string }>(
+  async (app, o) => {
   const bootstrapHash = o.adminApiKey ? hashApiKey(o.adminApiKey) : undefined;
   app.decorateRequest('principal', null as unknown as Principal);
 
@@ -51,14 +55,16 @@ export function registerAuth(app: FastifyInstance, o: { db: Db; adminApiKey?: st
   app.addHook('onRequest', async (request) => {
     const roles = request.routeOptions.config.roles;
     if (roles === undefined || roles === 'public') return;
-    request.principal = await authenticate(request, o.db, bootstrapHash);
+    request.principal = await authenticate(request, app.db, bootstrapHash);
     if (!roles.includes(request.principal.role)) {
       throw new DomainError('FORBIDDEN', `Role ${request.principal.role} may not call ${request.method} ${request.routeOptions.url}`, {
         allowedRoles: roles,
       });
     }
   });
-}
+  },
+  { name: 'orquesta-auth', dependencies: ['orquesta-errors'] },
+);
 
 async function authenticate(request: FastifyRequest, db: Db, bootstrapHash: string | undefined): Promise<Principal> {
   const header = request.headers.authorization;

@@ -2,11 +2,32 @@
  * Errors are values with codes; this file is the one place a code becomes an HTTP status and the
  * one place any error becomes the API's error body. Nothing else a client can send yields a 500.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError } from 'fastify';
+import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
+import type { TaskRefusal } from '../workflows/inbox.contract.js';
+import type { OrderRefusal } from '../workflows/order.contract.js';
 
+/** The API's own codes; workflows' refusal codes come from their contracts. */
+type ApiCode =
+  | 'UNAUTHENTICATED'
+  | 'INVALID_API_KEY'
+  | 'FORBIDDEN'
+  | 'ROUTE_NOT_FOUND'
+  | 'WORKFLOW_NOT_FOUND'
+  | 'API_KEY_NOT_FOUND'
+  | 'ORDER_NOT_FOUND'
+  | 'UNKNOWN_OFFERING'
+  | 'UNKNOWN_COMPONENT'
+  | 'UNKNOWN_CUSTOMER'
+  | 'CUSTOMER_NOT_FOUND'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+export type ErrorCode = ApiCode | TaskRefusal | OrderRefusal;
+
+/** Every code's status; a code missing here fails to compile. */
 const statusByCode = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
@@ -32,9 +53,7 @@ const statusByCode = {
   CUSTOMER_NOT_FOUND: 422,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
-} as const;
-
-export type ErrorCode = keyof typeof statusByCode;
+} as const satisfies Record<ErrorCode, number>;
 
 export class DomainError extends Error {
   override name = 'DomainError';
@@ -64,7 +83,10 @@ export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: error
 
 const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(statusByCode, code);
 
-/** A workflow refuses an update by failing with a code (validator or handler); find it in the cause chain. */
+/**
+ * A workflow refuses an update by failing with a code (validator or handler); find it in the cause
+ * chain. A failure whose type is no code of ours is not a refusal: it stays a 500.
+ */
 function refusalOf(err: WorkflowUpdateFailedError): DomainError | undefined {
   for (let cause: unknown = err.cause; cause instanceof Error; cause = cause.cause) {
     if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) return new DomainError(cause.type, cause.message);
@@ -96,14 +118,17 @@ function toReply(err: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { code: 'INTERNAL', message: 'Internal error; the request id in the logs tells what happened' } };
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => {
+export const errorHandling = fp(
+  async (app) => {
+    app.setErrorHandler((err, request, reply) => {
     const { status, body } = toReply(err);
     if (status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: body.code, status }, 'request refused');
     return reply.code(status).send(body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
-  );
-}
+    app.setNotFoundHandler((request, reply) =>
+      reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+    );
+  },
+  { name: 'orquesta-errors' },
+);

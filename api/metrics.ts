@@ -3,10 +3,18 @@
  * metrics come from the SDK runtime's own exporter; where the worker runs in this process the
  * /metrics route appends them, so one scrape sees both.
  */
-import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export function registerHttpMetrics(app: FastifyInstance): Registry {
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The API's Prometheus registry, served by /metrics. */
+    metrics: Registry;
+  }
+}
+
+export const httpMetrics = fp(
+  async (app) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'orquesta_api_' });
   const duration = new Histogram({
@@ -21,8 +29,10 @@ export function registerHttpMetrics(app: FastifyInstance): Registry {
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
-  return registry;
-}
+  app.decorate('metrics', registry);
+  },
+  { name: 'orquesta-metrics' },
+);
 
 export async function workerMetrics(url: string | undefined): Promise<string> {
   if (!url) return '';

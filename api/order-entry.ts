@@ -8,9 +8,17 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
-import type { OrderView } from '../db/views.js';
 import { customers, productComponents, products } from '../db/schema.js';
-import { orderWorkflowId, submitOrderUpdate, type OrderSettings, type PlanStep, type PricedItem, type SubmitOrder } from '../workflows/order.contract.js';
+import {
+  orderWorkflowId,
+  orderWorkflowType,
+  submitOrderUpdate,
+  type OrderSettings,
+  type OrderWorkflow,
+  type PlanStep,
+  type PricedItem,
+  type SubmitOrder,
+} from '../workflows/order.contract.js';
 import { DomainError } from './errors.js';
 
 export const orderRequest = z
@@ -94,7 +102,7 @@ export async function submitOrder(
   deps: { db: Db; client: Client; taskQueue: string; settings: OrderSettings },
   orderId: string,
   request: OrderRequest,
-): Promise<OrderView> {
+): Promise<{ orderId: string; customerId: string }> {
   if ('id' in request.customer) {
     const [customer] = await deps.db.select({ id: customers.id }).from(customers).where(eq(customers.id, request.customer.id));
     if (!customer) throw new DomainError('UNKNOWN_CUSTOMER', `No customer ${request.customer.id}; give name and taxId to register one`);
@@ -109,10 +117,10 @@ export async function submitOrder(
   return deps.client.workflow.executeUpdateWithStart(submitOrderUpdate, {
     args: [submit],
     updateId: `submit-${orderId}`,
-    startWorkflowOperation: new WithStartWorkflowOperation('order', {
+    startWorkflowOperation: new WithStartWorkflowOperation<OrderWorkflow>(orderWorkflowType, {
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,
-      args: [deps.settings],
+      args: [{ orderId, settings: deps.settings }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });

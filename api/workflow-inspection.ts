@@ -7,6 +7,7 @@ import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.
 import type { temporal as protoTypes } from '@temporalio/proto';
 import proto from '@temporalio/proto';
 import { z } from 'zod';
+import { listQuery } from './paging.js';
 import { DomainError } from './errors.js';
 
 const grpcNotFound = 5;
@@ -63,14 +64,14 @@ export const workflowSummary = z
   })
   .meta({ id: 'WorkflowSummary' });
 
-export const listQuery = z.object({
+export const workflowListQuery = listQuery({
   type: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a workflow type name').optional(),
   status: z.enum(workflowStatuses).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  // Visibility has no offset: the pages before it are read and dropped, so it stays small.
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
-export async function listWorkflows(client: Client, q: z.infer<typeof listQuery>) {
+export async function listWorkflows(client: Client, q: z.infer<typeof workflowListQuery>) {
   // Both values are checked by the schema above, so interpolating them cannot alter the query.
   const clauses = [q.type && `WorkflowType = '${q.type}'`, q.status && `ExecutionStatus = '${visibilityStatus[q.status]}'`].filter(Boolean);
   const query = clauses.join(' AND ') || undefined;

@@ -3,7 +3,7 @@
  * optional ones "activated within 24 h" go to activation 1; search-engine placement and the
  * additional disk are manual; the rest go to activation 2. Prices are ours (the seed gives none).
  */
-import type { Fulfilment } from '../db/schema.js';
+import type { Fulfilment } from '../domain/vocabulary.js';
 
 export interface CatalogueProduct {
   id: string;

@@ -2,11 +2,37 @@
  * Every table of the platform, in one place. Migrations are generated from this file by
  * drizzle-kit (`npm run db:generate`) and committed under db/migrations.
  */
-import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import {
+  activationStatuses,
+  fulfilments,
+  orderStates,
+  rfbStatuses,
+  roles,
+  serviceStates,
+  subjectTypes,
+  taskKinds,
+  taskStatuses,
+  type ActivationStatus,
+  type Fulfilment,
+  type Milestones,
+  type OrderState,
+  type RfbStatus,
+  type Role,
+  type ServiceState,
+  type SubjectType,
+  type TaskKind,
+  type TaskStatus,
+} from '../domain/vocabulary.js';
 
-export const roles = ['agent', 'backoffice', 'billing', 'support', 'admin', 'customer'] as const;
-export type Role = (typeof roles)[number];
+/** A text column's CHECK constraint, built from the domain's list so the two cannot drift. */
+const oneOf = (column: AnyPgColumn, values: readonly string[]): SQL => {
+  // DDL takes no parameters, so the values are inlined: only plain words may be.
+  const bad = values.find((v) => !/^[A-Za-z0-9-]+$/.test(v));
+  if (bad !== undefined) throw new Error(`not a plain word for a CHECK constraint: ${bad}`);
+  return sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`;
+};
 
 /** API keys are stored as SHA-256 digests: a leaked table does not leak usable keys. */
 export const apiKeys = pgTable(
@@ -25,7 +51,7 @@ export const apiKeys = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (t) => [
-    check('api_keys_role_check', sql`${t.role} in ('agent', 'backoffice', 'billing', 'support', 'admin', 'customer')`),
+    check('api_keys_role_check', oneOf(t.role, roles)),
     check('api_keys_customer_check', sql`(${t.role} = 'customer') = (${t.customerId} is not null)`),
     index('api_keys_label_idx').on(t.label),
   ],
@@ -54,9 +80,6 @@ export const contacts = pgTable(
   (t) => [unique('contacts_customer_email').on(t.customerId, t.email)],
 );
 
-export const fulfilments = ['auto-phase-1', 'auto-phase-2', 'manual'] as const;
-export type Fulfilment = (typeof fulfilments)[number];
-
 /** A package offered for sale, e.g. `datahost`. */
 export const products = pgTable('products', {
   id: text('id').primaryKey(),
@@ -84,25 +107,12 @@ export const productComponents = pgTable(
     position: integer('position').notNull().default(0),
   },
   (t) => [
-    check('product_components_fulfilment_check', sql`${t.fulfilment} in ('auto-phase-1', 'auto-phase-2', 'manual')`),
+    check('product_components_fulfilment_check', oneOf(t.fulfilment, fulfilments)),
     check('product_components_manual_group_check', sql`(${t.fulfilment} = 'manual') = (${t.manualGroup} is not null)`),
   ],
 );
 
 // ---------------------------------------------------------------- orders
-
-export const orderStates = ['acknowledged', 'inProgress', 'held', 'pendingCancellation', 'cancelled', 'completed', 'failed', 'rejected'] as const;
-export type OrderState = (typeof orderStates)[number];
-
-export interface MilestoneRecord {
-  status: 'pending' | 'inProgress' | 'done' | 'skipped' | 'notApplicable';
-  at: string | null;
-  deadline?: string | null;
-  /** Set when the milestone finished after its deadline (or the deadline passed first). */
-  deadlineMissed?: boolean;
-  /** E.g. why a customer rejected an acceptance. */
-  detail?: string;
-}
 
 export const productOrders = pgTable(
   'product_orders',
@@ -115,14 +125,18 @@ export const productOrders = pgTable(
     currency: text('currency').notNull(),
     oneTimeCents: integer('one_time_cents').notNull(),
     recurringCents: integer('recurring_cents').notNull(),
-    milestones: jsonb('milestones').$type<Record<string, MilestoneRecord>>().notNull(),
+    milestones: jsonb('milestones').$type<Milestones>().notNull(),
     billingAccountId: text('billing_account_id'),
     billingStartDate: text('billing_start_date'),
     submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique('product_orders_external_id').on(t.customerId, t.externalId), index('product_orders_customer_idx').on(t.customerId, t.state)],
+  (t) => [
+    unique('product_orders_external_id').on(t.customerId, t.externalId),
+    index('product_orders_customer_idx').on(t.customerId, t.state),
+    check('product_orders_state_check', oneOf(t.state, orderStates)),
+  ],
 );
 
 export const orderItems = pgTable('order_items', {
@@ -145,11 +159,11 @@ export const serviceInstances = pgTable(
     customerId: text('customer_id').notNull().references(() => customers.id),
     offeringId: text('offering_id').notNull(),
     componentId: text('component_id').notNull(),
-    state: text('state').$type<'designed' | 'reserved' | 'active' | 'terminated'>().notNull(),
+    state: text('state').$type<ServiceState>().notNull(),
     activatedAt: timestamp('activated_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('service_instances_customer_idx').on(t.customerId)],
+  (t) => [index('service_instances_customer_idx').on(t.customerId), check('service_instances_state_check', oneOf(t.state, serviceStates))],
 );
 
 /** Every call to the activation system, with its idempotency key: the audit of what was sent. */
@@ -164,14 +178,11 @@ export const activations = pgTable(
     attempt: integer('attempt').notNull(),
     request: jsonb('request').notNull(),
     result: jsonb('result'),
-    status: text('status').$type<'sent' | 'succeeded' | 'failed'>().notNull(),
+    status: text('status').$type<ActivationStatus>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('activations_key_idx').on(t.idempotencyKey), index('activations_order_idx').on(t.orderId)],
+  (t) => [index('activations_key_idx').on(t.idempotencyKey), index('activations_order_idx').on(t.orderId), check('activations_status_check', oneOf(t.status, activationStatuses))],
 );
-
-export const rfbStatuses = ['sent', 'accepted', 'rejected', 'withdrawn'] as const;
-export type RfbStatus = (typeof rfbStatuses)[number];
 
 /** Ready-for-billing hand-offs; billing starts only after one is acknowledged. */
 export const rfbs = pgTable(
@@ -188,21 +199,18 @@ export const rfbs = pgTable(
     cycleStartDate: text('cycle_start_date'),
     reason: text('reason'),
   },
-  (t) => [index('rfbs_status_idx').on(t.status)],
+  (t) => [index('rfbs_status_idx').on(t.status), check('rfbs_status_check', oneOf(t.status, rfbStatuses))],
 );
 
 // ---------------------------------------------------------------- inbox
-
-export const taskStatuses = ['opened', 'inProgress', 'completed', 'cancelled'] as const;
-export type TaskStatus = (typeof taskStatuses)[number];
 
 /** The inbox shared by every workflow; each row is owned by the workflow named in workflow_id. */
 export const tasks = pgTable(
   'tasks',
   {
     id: text('id').primaryKey(),
-    kind: text('kind').notNull(),
-    subjectType: text('subject_type').notNull(),
+    kind: text('kind').$type<TaskKind>().notNull(),
+    subjectType: text('subject_type').$type<SubjectType>().notNull(),
     subjectId: text('subject_id').notNull(),
     workflowId: text('workflow_id').notNull(),
     group: text('group').notNull(),
@@ -216,7 +224,13 @@ export const tasks = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('tasks_inbox_idx').on(t.group, t.status), index('tasks_subject_idx').on(t.subjectType, t.subjectId)],
+  (t) => [
+    index('tasks_inbox_idx').on(t.group, t.status),
+    index('tasks_subject_idx').on(t.subjectType, t.subjectId),
+    check('tasks_status_check', oneOf(t.status, taskStatuses)),
+    check('tasks_kind_check', oneOf(t.kind, taskKinds)),
+    check('tasks_subject_type_check', oneOf(t.subjectType, subjectTypes)),
+  ],
 );
 
 export const taskEvents = pgTable(
@@ -239,10 +253,14 @@ export const notifications = pgTable(
     kind: text('kind').notNull(),
     /** A group (`group:provisioning`), a customer (`customer:CUST-1`) or a person. */
     recipient: text('recipient').notNull(),
-    subjectType: text('subject_type').notNull(),
+    subjectType: text('subject_type').$type<SubjectType>().notNull(),
     subjectId: text('subject_id').notNull(),
     message: text('message').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('notifications_subject_idx').on(t.subjectType, t.subjectId), index('notifications_recipient_idx').on(t.recipient)],
+  (t) => [
+    index('notifications_subject_idx').on(t.subjectType, t.subjectId),
+    index('notifications_recipient_idx').on(t.recipient),
+    check('notifications_subject_type_check', oneOf(t.subjectType, subjectTypes)),
+  ],
 );

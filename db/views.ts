@@ -1,22 +1,52 @@
 /**
- * Read models as the API shows them, loaded in one place: the API's GETs and the activities
- * that answer updates (so an update's answer is exactly what a GET shows right after).
+ * Read models as the API shows them (typed by domain/views.ts), loaded in one place, and the list
+ * queries behind every GET that pages: each list answers one page and the total.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { TaskView } from '../workflows/inbox.contract.js';
-import { milestoneNames } from '../workflows/order.contract.js';
+import { and, asc, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { milestoneNames, openTaskStatuses, type OrderState, type RfbStatus, type ServiceState, type TaskKind, type TaskStatus } from '../domain/vocabulary.js';
+import type { NotificationView, OrderView, ReadyForBilling, RfbView, ServiceView, TaskView } from '../domain/views.js';
 import type { Db } from './client.js';
-import { orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from './schema.js';
+import { notifications, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from './schema.js';
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+export interface Page {
+  limit: number;
+  offset: number;
+}
+export interface PageOf<T> {
+  items: T[];
+  total: number;
+}
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 const money = (cents: number) => Math.round(cents) / 100;
 /** A row's one-time and recurring prices, kept in cents, shown in units. */
 export const priceOf = (row: { oneTimeCents: number; recurringCents: number }) => ({ oneTime: money(row.oneTimeCents), recurring: money(row.recurringCents) });
 
+/** One page of ids in the given order, and how many rows match in all. */
+async function pageOfIds(db: Db, table: PgTable, id: PgColumn, where: SQL | undefined, orderBy: SQL[], page: Page): Promise<{ ids: string[]; total: number }> {
+  const [rows, total] = await Promise.all([
+    db
+      .select({ id })
+      .from(table)
+      .where(where)
+      .orderBy(...orderBy)
+      .limit(page.limit)
+      .offset(page.offset),
+    db.$count(table, where),
+  ]);
+  return { ids: rows.map((r) => r.id as string), total };
+}
+
+// ---------------------------------------------------------------- tasks
+
 export async function loadTaskViews(db: Db, ids: string[]): Promise<TaskView[]> {
   if (ids.length === 0) return [];
-  const rows = await db.select().from(tasks).where(inArray(tasks.id, ids));
-  const events = await db.select().from(taskEvents).where(inArray(taskEvents.taskId, ids)).orderBy(asc(taskEvents.at), asc(taskEvents.id));
+  const [rows, events] = await Promise.all([
+    db.select().from(tasks).where(inArray(tasks.id, ids)),
+    db.select().from(taskEvents).where(inArray(taskEvents.taskId, ids)).orderBy(asc(taskEvents.at), asc(taskEvents.id)),
+  ]);
   const byId = new Map(rows.map((t) => [t.id, t]));
   return ids
     .map((id) => byId.get(id))
@@ -31,12 +61,14 @@ export async function loadTaskViews(db: Db, ids: string[]): Promise<TaskView[]> 
       status: t.status,
       priority: t.priority,
       title: t.title,
-      dueAt: iso(t.dueAt),
-      input: t.input,
-      outcome: t.outcome,
-      createdAt: iso(t.createdAt)!,
-      updatedAt: iso(t.updatedAt)!,
-      events: events.filter((e) => e.taskId === t.id).map((e) => ({ action: e.action, actor: e.actor, at: iso(e.at)!, details: e.details })),
+      dueAt: isoOrNull(t.dueAt),
+      input: t.input as Record<string, unknown>,
+      outcome: t.outcome as Record<string, unknown> | null,
+      createdAt: iso(t.createdAt),
+      updatedAt: iso(t.updatedAt),
+      events: events
+        .filter((e) => e.taskId === t.id)
+        .map((e) => ({ action: e.action, actor: e.actor, at: iso(e.at), details: e.details as Record<string, unknown> | null })),
     }));
 }
 
@@ -44,8 +76,34 @@ export async function loadTaskView(db: Db, id: string): Promise<TaskView | undef
   return (await loadTaskViews(db, [id]))[0];
 }
 
+export interface TaskFilter {
+  status?: TaskStatus;
+  group?: string;
+  kind?: TaskKind;
+  assignee?: string;
+  subjectId?: string;
+  /** A back-office key sees only its own groups' tasks. */
+  onlyGroups?: string[];
+}
+
+/** The inbox, most urgent first. */
+export async function listTasks(db: Db, f: TaskFilter, page: Page): Promise<PageOf<TaskView>> {
+  const where = and(
+    f.status ? eq(tasks.status, f.status) : undefined,
+    f.group ? eq(tasks.group, f.group) : undefined,
+    f.kind ? eq(tasks.kind, f.kind) : undefined,
+    f.assignee ? eq(tasks.assignee, f.assignee) : undefined,
+    f.subjectId ? eq(tasks.subjectId, f.subjectId) : undefined,
+    f.onlyGroups ? inArray(tasks.group, f.onlyGroups.length ? f.onlyGroups : ['']) : undefined,
+  );
+  const { ids, total } = await pageOfIds(db, tasks, tasks.id, where, [asc(tasks.priority), asc(tasks.dueAt), asc(tasks.id)], page);
+  return { items: await loadTaskViews(db, ids), total };
+}
+
+// ---------------------------------------------------------------- orders
+
 /** Order views in the order of `ids`, with five queries however many orders. */
-export async function loadOrderViews(db: Db, ids: string[]) {
+export async function loadOrderViews(db: Db, ids: string[]): Promise<OrderView[]> {
   if (ids.length === 0) return [];
   const [orders, items, orderRfbs, openTasks, services] = await Promise.all([
     db.select().from(productOrders).where(inArray(productOrders.id, ids)),
@@ -54,7 +112,7 @@ export async function loadOrderViews(db: Db, ids: string[]) {
     db
       .select({ subjectId: tasks.subjectId, id: tasks.id, kind: tasks.kind, group: tasks.group, status: tasks.status, assignee: tasks.assignee, title: tasks.title, dueAt: tasks.dueAt })
       .from(tasks)
-      .where(and(eq(tasks.subjectType, 'order'), inArray(tasks.subjectId, ids), inArray(tasks.status, ['opened', 'inProgress'])))
+      .where(and(eq(tasks.subjectType, 'order'), inArray(tasks.subjectId, ids), inArray(tasks.status, [...openTaskStatuses])))
       .orderBy(asc(tasks.id)),
     db
       .select({ orderId: serviceInstances.orderId, id: serviceInstances.id, componentId: serviceInstances.componentId, state: serviceInstances.state })
@@ -76,28 +134,76 @@ export async function loadOrderViews(db: Db, ids: string[]) {
       totals: priceOf(order),
       items: items
         .filter((i) => i.orderId === order.id)
-        .map((i) => ({
-          id: i.id,
-          offeringId: i.offeringId,
-          quantity: i.quantity,
-          componentIds: i.componentIds,
-          configuration: i.configuration,
-          price: priceOf(i),
-        })),
+        .map((i) => ({ id: i.id, offeringId: i.offeringId, quantity: i.quantity, componentIds: i.componentIds, configuration: i.configuration, price: priceOf(i) })),
       // jsonb does not keep key order; show milestones in process order.
-      milestones: Object.fromEntries(milestoneNames.map((name) => [name, order.milestones[name]])),
-      openTasks: openTasks.filter((t) => t.subjectId === order.id).map(({ subjectId: _, ...t }) => ({ ...t, dueAt: iso(t.dueAt) })),
+      milestones: Object.fromEntries(milestoneNames.map((name) => [name, order.milestones[name]])) as OrderView['milestones'],
+      openTasks: openTasks.filter((t) => t.subjectId === order.id).map(({ subjectId: _, ...t }) => ({ ...t, dueAt: isoOrNull(t.dueAt) })),
       readyForBilling: orderRfbs
         .filter((r) => r.orderId === order.id)
-        .map((r) => ({ id: r.id, phase: r.phase, status: r.status, sentAt: iso(r.sentAt)!, acknowledgedAt: iso(r.acknowledgedAt) })),
+        .map((r) => ({ id: r.id, phase: r.phase, status: r.status, sentAt: iso(r.sentAt), acknowledgedAt: isoOrNull(r.acknowledgedAt) })),
       billing: { billingAccountId: order.billingAccountId, cycleStartDate: order.billingStartDate },
       services: services.filter((v) => v.orderId === order.id).map(({ orderId: _, ...v }) => v),
-      submittedAt: iso(order.submittedAt)!,
-      completedAt: iso(order.completedAt),
+      submittedAt: iso(order.submittedAt),
+      completedAt: isoOrNull(order.completedAt),
     }));
 }
 
-export async function loadOrderView(db: Db, orderId: string) {
+export async function loadOrderView(db: Db, orderId: string): Promise<OrderView | undefined> {
   return (await loadOrderViews(db, [orderId]))[0];
 }
-export type OrderView = NonNullable<Awaited<ReturnType<typeof loadOrderView>>>;
+
+/** Orders, newest first. */
+export async function listOrders(db: Db, f: { state?: OrderState; customerId?: string }, page: Page): Promise<PageOf<OrderView>> {
+  const where = and(f.state ? eq(productOrders.state, f.state) : undefined, f.customerId ? eq(productOrders.customerId, f.customerId) : undefined);
+  const { ids, total } = await pageOfIds(db, productOrders, productOrders.id, where, [desc(productOrders.submittedAt), desc(productOrders.id)], page);
+  return { items: await loadOrderViews(db, ids), total };
+}
+
+// ---------------------------------------------------------------- billing, services, notifications
+
+const rfbViewOf = (r: typeof rfbs.$inferSelect): RfbView => ({
+  ...r,
+  payload: r.payload as ReadyForBilling,
+  sentAt: iso(r.sentAt),
+  acknowledgedAt: isoOrNull(r.acknowledgedAt),
+});
+
+export async function loadRfbView(db: Db, id: string): Promise<RfbView | undefined> {
+  const [row] = await db.select().from(rfbs).where(eq(rfbs.id, id));
+  return row && rfbViewOf(row);
+}
+
+export async function listRfbs(db: Db, f: { status?: RfbStatus }, page: Page): Promise<PageOf<RfbView>> {
+  const where = f.status ? eq(rfbs.status, f.status) : undefined;
+  const [rows, total] = await Promise.all([db.select().from(rfbs).where(where).orderBy(asc(rfbs.sentAt), asc(rfbs.id)).limit(page.limit).offset(page.offset), db.$count(rfbs, where)]);
+  return { items: rows.map(rfbViewOf), total };
+}
+
+export async function listServices(db: Db, f: { customerId?: string; orderId?: string; state?: ServiceState }, page: Page): Promise<PageOf<ServiceView>> {
+  const where = and(
+    f.customerId ? eq(serviceInstances.customerId, f.customerId) : undefined,
+    f.orderId ? eq(serviceInstances.orderId, f.orderId) : undefined,
+    f.state ? eq(serviceInstances.state, f.state) : undefined,
+  );
+  const [rows, total] = await Promise.all([
+    db.select().from(serviceInstances).where(where).orderBy(asc(serviceInstances.id)).limit(page.limit).offset(page.offset),
+    db.$count(serviceInstances, where),
+  ]);
+  return {
+    items: rows.map((s) => ({ id: s.id, orderId: s.orderId, customerId: s.customerId, offeringId: s.offeringId, componentId: s.componentId, state: s.state, activatedAt: isoOrNull(s.activatedAt) })),
+    total,
+  };
+}
+
+export async function listNotifications(db: Db, f: { recipient?: string; subjectId?: string; kind?: string }, page: Page): Promise<PageOf<NotificationView>> {
+  const where = and(
+    f.recipient ? eq(notifications.recipient, f.recipient) : undefined,
+    f.subjectId ? eq(notifications.subjectId, f.subjectId) : undefined,
+    f.kind ? eq(notifications.kind, f.kind) : undefined,
+  );
+  const [rows, total] = await Promise.all([
+    db.select().from(notifications).where(where).orderBy(asc(notifications.createdAt), asc(notifications.id)).limit(page.limit).offset(page.offset),
+    db.$count(notifications, where),
+  ]);
+  return { items: rows.map((n) => ({ ...n, createdAt: iso(n.createdAt) })), total };
+}

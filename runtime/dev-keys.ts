@@ -1,6 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { apiKeys, customers, roles, type Role } from '../db/schema.js';
+import { roles, type Role } from '../domain/vocabulary.js';
+import { apiKeys, customers } from '../db/schema.js';
 import { hashApiKey, newApiKey } from '../api/auth.js';
 
 const label = 'development';

@@ -1,24 +1,13 @@
 /**
- * The inbox's rules, shared by every workflow that owns tasks and by the API: task kinds with
- * their outcome schemas, the actions on a task and which states allow them. Pure and
- * deterministic, so workflow update validators can use it.
+ * The inbox's contract, shared by every workflow that owns tasks and by the API: the task-action
+ * update, its refusal codes and the pure rule that decides them. No zod here: this module is in
+ * the workflow bundle (the payload schemas are in inbox.payloads.ts, for the API).
  */
 import { defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
+import { falloutActions, type TaskKind, type TaskStatus } from '../domain/vocabulary.js';
+import type { TaskActionRequest } from './inbox.payloads.js';
 
-export const taskActions = ['claim', 'release', 'start', 'forward', 'complete'] as const;
-export type TaskAction = (typeof taskActions)[number];
-
-export const taskOutcomes = {
-  /** A back-office operator fulfilled a manual component (seed: Opened -> In Process -> Completed). */
-  manualFulfilment: z.object({ done: z.literal(true), reference: z.string().max(200).optional(), note: z.string().max(2000).optional() }).strict(),
-  /** What to do with an order step that failed (design section 3: fallout). */
-  fallout: z
-    .object({ action: z.enum(['retry', 'skip', 'cancel']), reason: z.string().min(1).max(2000).optional() })
-    .strict()
-    .refine((o) => o.action !== 'skip' || o.reason !== undefined, { message: 'a skip needs a reason', path: ['reason'] }),
-} as const;
-export type TaskKind = keyof typeof taskOutcomes;
+export type { TaskActionRequest };
 
 export interface Actor {
   keyId: string;
@@ -26,37 +15,45 @@ export interface Actor {
   groups: string[];
 }
 
+/** A task as its workflow holds it; also the task-action update's answer. */
 export interface TaskState {
   id: string;
   kind: TaskKind;
   group: string;
   assignee: string | null;
-  status: 'opened' | 'inProgress' | 'completed' | 'cancelled';
+  status: TaskStatus;
 }
 
-export const taskActionRequest = z.object({
-  taskId: z.string(),
-  action: z.enum(taskActions),
-  actor: z.object({ keyId: z.string(), role: z.string(), groups: z.array(z.string()) }),
-  /** forward: the group and/or person that receives the task, and why ("send action request"). */
-  toGroup: z.string().regex(/^[a-z][a-zA-Z0-9-]{0,63}$/).optional(),
-  toAssignee: z.string().max(200).optional(),
-  message: z.string().max(2000).optional(),
-  outcome: z.unknown().optional(),
-});
-export type TaskActionRequest = z.infer<typeof taskActionRequest>;
+export const taskRefusals = ['TASK_NOT_FOUND', 'NOT_IN_GROUP', 'TASK_STATE_CONFLICT', 'TASK_ALREADY_COMPLETED', 'INVALID_OUTCOME', 'VALIDATION_FAILED'] as const;
+/** Codes a refused task action fails with; api/errors.ts maps each to its HTTP status. */
+export type TaskRefusal = (typeof taskRefusals)[number];
 
-/** Codes a refused task action fails with; the API maps them to 403/404/409/422. */
-export type TaskRefusal = 'TASK_NOT_FOUND' | 'NOT_IN_GROUP' | 'TASK_STATE_CONFLICT' | 'TASK_ALREADY_COMPLETED' | 'INVALID_OUTCOME' | 'VALIDATION_FAILED';
+export type Verdict<Code extends string, Ok = object> = ({ ok: true } & Ok) | { ok: false; code: Code; message: string };
 
 /**
- * Whether `request` may be applied to `task`, and the task's fields afterwards. Admins may act in
- * any group; a back-office key only in its own groups.
+ * The business rule of each task kind's outcome, beyond its shape (which the API checks with the
+ * kind's schema): the workflow relies on these, so its validator checks them too.
+ */
+export function outcomeProblem(kind: TaskKind, outcome: unknown): string | undefined {
+  const o = (typeof outcome === 'object' && outcome !== null ? outcome : {}) as Record<string, unknown>;
+  switch (kind) {
+    case 'manualFulfilment':
+      return o.done === true ? undefined : 'done must be true: a manual task is completed once the component is fulfilled';
+    case 'fallout':
+      if (!falloutActions.includes(o.action as never)) return `action must be one of ${falloutActions.join(', ')}`;
+      return o.action === 'skip' && (typeof o.reason !== 'string' || o.reason === '') ? 'a skip needs a reason' : undefined;
+  }
+}
+
+/**
+ * Whether `r` may be applied to `task`, and the task's fields afterwards. Admins may act in any
+ * group; a back-office key only in its own groups. The workflow's validator calls it against its
+ * state, the API against the row once the task is closed: one rule, one code.
  */
 export function applyTaskAction(
   task: TaskState | undefined,
   r: TaskActionRequest,
-): { ok: true; next: Pick<TaskState, 'status' | 'assignee' | 'group'>; outcome?: unknown } | { ok: false; code: TaskRefusal; message: string } {
+): Verdict<TaskRefusal, { next: Pick<TaskState, 'status' | 'assignee' | 'group'>; outcome?: unknown }> {
   if (!task) return { ok: false, code: 'TASK_NOT_FOUND', message: `No task ${r.taskId}` };
   if (r.actor.role !== 'admin' && !r.actor.groups.includes(task.group)) {
     return { ok: false, code: 'NOT_IN_GROUP', message: `Task ${task.id} belongs to group ${task.group}, which this key is not in` };
@@ -83,33 +80,12 @@ export function applyTaskAction(
       return { ok: true, next: { status: 'opened', assignee: r.toAssignee ?? null, group: r.toGroup ?? task.group } };
     case 'complete': {
       if (heldByOther) return conflict(`it is claimed by ${task.assignee}`);
-      const parsed = taskOutcomes[task.kind].safeParse(r.outcome);
-      if (!parsed.success) {
-        return { ok: false, code: 'INVALID_OUTCOME', message: `Invalid outcome for a ${task.kind} task: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(outcome)'} ${i.message}`).join('; ')}` };
-      }
-      return { ok: true, next: { status: 'completed', assignee: task.assignee ?? r.actor.keyId, group: task.group }, outcome: parsed.data };
+      const problem = outcomeProblem(task.kind, r.outcome);
+      if (problem) return { ok: false, code: 'INVALID_OUTCOME', message: `Invalid outcome for a ${task.kind} task: ${problem}` };
+      return { ok: true, next: { status: 'completed', assignee: task.assignee ?? r.actor.keyId, group: task.group }, outcome: r.outcome };
     }
   }
 }
 
-/** The task as the inbox shows it; returned by every task update once its row is written. */
-export type TaskView = {
-  id: string;
-  kind: string;
-  subjectType: string;
-  subjectId: string;
-  group: string;
-  assignee: string | null;
-  status: TaskState['status'];
-  priority: number;
-  title: string;
-  dueAt: string | null;
-  input: unknown;
-  outcome: unknown;
-  createdAt: string;
-  updatedAt: string;
-  events: { action: string; actor: string; at: string; details: unknown }[];
-};
-
-/** Every workflow that owns tasks registers this update under this one name. */
-export const taskActionUpdate = defineUpdate<TaskView, [TaskActionRequest]>('taskAction');
+/** Every workflow that owns tasks registers this update under this one name (workflows/inbox.ts). */
+export const taskActionUpdate = defineUpdate<TaskState, [TaskActionRequest]>('taskAction');

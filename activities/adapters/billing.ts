@@ -6,19 +6,9 @@
  * - simulator: acknowledges after a delay by calling our API exactly as the billing system would.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import type { ReadyForBilling } from '../../domain/views.js';
 
-export interface ReadyForBilling {
-  rfbId: string;
-  orderId: string;
-  phase: number;
-  customer: { id: string; name: string; taxId: string };
-  billingAccountId: string | null;
-  currency: string;
-  items: { offeringId: string; componentIds: string[]; quantity: number; oneTimeCents: number; recurringCents: number }[];
-  oneTimeCents: number;
-  recurringCents: number;
-  startDate: string;
-}
+export type { ReadyForBilling };
 
 export interface BillingSystem {
   sendReadyForBilling(rfb: ReadyForBilling): Promise<void>;

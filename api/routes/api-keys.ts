@@ -1,7 +1,10 @@
 import { desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { apiKeys, roles } from '../../db/schema.js';
+import { roles } from '../../domain/vocabulary.js';
+import { groupName } from '../../domain/values.js';
+import { apiKeys } from '../../db/schema.js';
+import { pageQuery, sendPage } from '../paging.js';
 import { newApiKey, hashApiKey } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 
@@ -10,7 +13,7 @@ const admin = ['admin'] as const;
 export const newApiKeyRequest = z
   .object({
     role: z.enum(roles),
-    groups: z.array(z.string().regex(/^[a-z][a-zA-Z0-9-]{0,63}$/)).max(50).optional(),
+    groups: z.array(groupName).max(50).optional(),
     customerId: z.string().min(1).max(64).optional(),
     label: z.string().max(200).optional(),
   })
@@ -44,7 +47,7 @@ const viewColumns = {
 };
 
 export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.deps.database;
+  const { db } = app;
 
   app.post(
     '/apiKeys',
@@ -81,14 +84,16 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['apiKeys'],
         summary: 'List API keys (never the keys themselves)',
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), offset: z.coerce.number().int().min(0).default(0) }),
+        querystring: pageQuery,
         response: { 200: z.array(apiKeyView), ...commonErrorResponses },
       },
     },
     async (request, reply) => {
-      const rows = await db.select(viewColumns).from(apiKeys).orderBy(desc(apiKeys.createdAt)).limit(request.query.limit).offset(request.query.offset);
-      const total = await db.$count(apiKeys);
-      return reply.header('x-total-count', total).send(rows);
+      const [items, total] = await Promise.all([
+        db.select(viewColumns).from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).limit(request.query.limit).offset(request.query.offset),
+        db.$count(apiKeys),
+      ]);
+      return sendPage(reply, { items, total });
     },
   );
 

@@ -1,28 +1,17 @@
-import { asc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { rfbStatuses, rfbs } from '../../db/schema.js';
-import { rfbAcknowledgementUpdate, orderWorkflowId } from '../../workflows/order.contract.js';
+import { rfbStatuses } from '../../domain/vocabulary.js';
+import { rfbView } from '../../domain/views.js';
+import { rfbs } from '../../db/schema.js';
+import { listRfbs, loadRfbView } from '../../db/views.js';
+import { orderWorkflowId, rfbAcknowledgementUpdate, rfbAcknowledgementVerdict } from '../../workflows/order.contract.js';
+import { rfbAcknowledgement } from '../../workflows/order.payloads.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
-
-const rfbView = z
-  .object({
-    id: z.string(),
-    orderId: z.string(),
-    phase: z.number(),
-    status: z.enum(rfbStatuses),
-    payload: z.unknown().describe('What billing needs: customer, billing account, items, prices, start date'),
-    sentAt: z.date(),
-    acknowledgedAt: z.date().nullable(),
-    billingAccountId: z.string().nullable(),
-    cycleStartDate: z.string().nullable(),
-    reason: z.string().nullable(),
-  })
-  .meta({ id: 'ReadyForBilling' });
+import { listQuery, sendPage } from '../paging.js';
 
 export const billingRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { database, temporal } = app.deps;
-  const { db } = database;
+  const { db, temporal } = app;
 
   app.get(
     '/billing/readyForBilling',
@@ -31,18 +20,11 @@ export const billingRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['billing'],
         summary: 'RFBs; with BILLING_ADAPTER=pull the billing system reads ?status=sent',
-        querystring: z.object({ status: z.enum(rfbStatuses).optional(), limit: z.coerce.number().int().min(1).max(500).default(100), offset: z.coerce.number().int().min(0).default(0) }),
+        querystring: listQuery({ status: z.enum(rfbStatuses).optional() }),
         response: { 200: z.array(rfbView), ...commonErrorResponses },
       },
     },
-    async (request, reply) => {
-      const where = request.query.status ? eq(rfbs.status, request.query.status) : undefined;
-      const [rows, total] = await Promise.all([
-        db.select().from(rfbs).where(where).orderBy(asc(rfbs.sentAt), asc(rfbs.id)).limit(request.query.limit).offset(request.query.offset),
-        db.$count(rfbs, where),
-      ]);
-      return reply.header('x-total-count', total).send(rows);
-    },
+    async (request, reply) => sendPage(reply, await listRfbs(db, { status: request.query.status }, request.query)),
   );
 
   app.post(
@@ -52,28 +34,18 @@ export const billingRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['billing'],
         summary: "The billing system's acknowledgement of an RFB; billing starts only after it. A repeat answers 200 with the same result",
-        body: z
-          .object({
-            rfbId: z.string().min(1).max(200),
-            status: z.enum(['accepted', 'rejected']),
-            billingAccountId: z.string().max(64).optional(),
-            cycleStartDate: z.iso.date().optional(),
-            reason: z.string().max(2000).optional(),
-          })
-          .strict(),
+        body: rfbAcknowledgement,
         response: { 200: rfbView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
       },
     },
     async (request) => {
       const ack = request.body;
-      const [rfb] = await db.select().from(rfbs).where(eq(rfbs.id, ack.rfbId));
-      if (!rfb) throw new DomainError('RFB_NOT_FOUND', `No RFB ${ack.rfbId}`);
-      if (rfb.status === 'withdrawn') throw new DomainError('RFB_WITHDRAWN', `RFB ${ack.rfbId} was withdrawn`);
-      if (rfb.status === ack.status) return rfb; // the duplicate: same answer, no second update
-      if (rfb.status !== 'sent') throw new DomainError('RFB_ALREADY_ACKNOWLEDGED', `RFB ${ack.rfbId} was already ${rfb.status}`);
-      await temporal.client.workflow.getHandle(orderWorkflowId(rfb.orderId)).executeUpdate(rfbAcknowledgementUpdate, { args: [ack] });
-      const [after] = await db.select().from(rfbs).where(eq(rfbs.id, ack.rfbId));
-      return after!;
+      const [rfb] = await db.select({ id: rfbs.id, orderId: rfbs.orderId, phase: rfbs.phase, status: rfbs.status }).from(rfbs).where(eq(rfbs.id, ack.rfbId));
+      // The same rule as the workflow's, against the row: a duplicate is answered without a second update.
+      const verdict = rfbAcknowledgementVerdict(rfb, ack);
+      if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
+      if (!verdict.duplicate) await temporal.client.workflow.getHandle(orderWorkflowId(rfb!.orderId)).executeUpdate(rfbAcknowledgementUpdate, { args: [ack] });
+      return (await loadRfbView(db, ack.rfbId))!;
     },
   );
 };

@@ -1,27 +1,14 @@
 import { asc } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fulfilments, productComponents, products, roles } from '../../db/schema.js';
+import { roles } from '../../domain/vocabulary.js';
+import { catalogProduct } from '../../domain/views.js';
+import { productComponents, products } from '../../db/schema.js';
 import { priceOf } from '../../db/views.js';
 import { commonErrorResponses } from '../errors.js';
 
-const price = z.object({ oneTime: z.number(), recurring: z.number() });
-const catalogProduct = z
-  .object({
-    id: z.string(),
-    family: z.string(),
-    name: z.string(),
-    description: z.string(),
-    currency: z.string(),
-    price,
-    components: z.array(
-      z.object({ id: z.string(), name: z.string(), mandatory: z.boolean(), fulfilment: z.enum(fulfilments), manualGroup: z.string().nullable(), price }),
-    ),
-  })
-  .meta({ id: 'CatalogProduct' });
-
 export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.deps.database;
+  const { db } = app;
   app.get(
     '/catalog/products',
     { config: { roles }, schema: { tags: ['catalog'], summary: 'Packages with their components, fulfilment and prices', response: { 200: z.array(catalogProduct), ...commonErrorResponses } } },

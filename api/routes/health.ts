@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { workerMetrics } from '../metrics.js';
 
@@ -18,7 +17,7 @@ async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof chec
   }
 }
 
-export const healthRoutes: FastifyPluginAsyncZod<{ metrics: Registry }> = async (app, { metrics }) => {
+export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health',
     { config: { roles: 'public' }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('up') }) } } },
@@ -32,7 +31,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ metrics: Registry }> = async 
       schema: { tags: ['health'], summary: 'Temporal and the database are reachable', response: { 200: readiness, 503: readiness } },
     },
     async (_request, reply) => {
-      const { database, temporal } = app.deps;
+      const { database, temporal } = app;
       const [db, tc] = await Promise.all([
         check(() => database.ping()),
         check(() => temporal.connection.withDeadline(Date.now() + 2_000, () => temporal.connection.workflowService.getSystemInfo({}))),
@@ -46,8 +45,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ metrics: Registry }> = async 
     '/metrics',
     { config: { roles: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics of the API and the in-process worker' } },
     async (_request, reply) => {
-      const text = (await metrics.metrics()) + (await workerMetrics(app.deps.workerMetricsUrl));
-      return reply.type(metrics.contentType).send(text);
+      const text = (await app.metrics.metrics()) + (await workerMetrics(app.workerMetricsUrl));
+      return reply.type(app.metrics.contentType).send(text);
     },
   );
 };

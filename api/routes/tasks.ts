@@ -1,30 +1,26 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { notifications, taskStatuses, tasks } from '../../db/schema.js';
-import { loadTaskView, loadTaskViews } from '../../db/views.js';
-import { taskActionUpdate, taskOutcomes, type TaskAction } from '../../workflows/inbox.contract.js';
+import { openTaskStatuses, taskActions, taskKinds, taskStatuses } from '../../domain/vocabulary.js';
+import { groupName, taskId } from '../../domain/values.js';
+import { notificationView, taskView } from '../../domain/views.js';
+import { tasks } from '../../db/schema.js';
+import { listNotifications, listTasks, loadTaskView } from '../../db/views.js';
+import { applyTaskAction, taskActionUpdate } from '../../workflows/inbox.contract.js';
+import { taskActionBodies, taskOutcomes, type TaskActionRequest } from '../../workflows/inbox.payloads.js';
+import type { Principal } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
+import { listQuery, sendPage } from '../paging.js';
 
-const taskView = z.looseObject({ id: z.string(), kind: z.string(), group: z.string(), status: z.enum(taskStatuses), assignee: z.string().nullable() }).meta({ id: 'Task' });
-const taskIdParam = z.object({ id: z.string().min(1).max(300) });
 const workers = ['backoffice', 'admin'] as const;
 const readers = ['backoffice', 'admin', 'support'] as const;
+const taskIdParam = z.object({ id: taskId });
 
-const actionBodies: Record<TaskAction, z.ZodType> = {
-  claim: z.object({}).strict().default({}),
-  release: z.object({}).strict().default({}),
-  start: z.object({}).strict().default({}),
-  forward: z
-    .object({ toGroup: z.string().regex(/^[a-z][a-zA-Z0-9-]{0,63}$/).optional(), toAssignee: z.string().max(200).optional(), message: z.string().min(1).max(2000) })
-    .strict()
-    .refine((f) => f.toGroup || f.toAssignee, { message: 'give toGroup, toAssignee or both' }),
-  complete: z.object({ outcome: z.unknown().describe(`Per task kind: ${Object.keys(taskOutcomes).join(', ')}`) }).strict(),
-};
+/** A back-office key sees only its own groups' tasks; anything else is "not found". */
+const visibleTo = (p: Principal, group: string) => p.role !== 'backoffice' || p.groups.includes(group);
 
 export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { database, temporal } = app.deps;
-  const { db } = database;
+  const { db, temporal } = app;
 
   app.get(
     '/tasks',
@@ -33,35 +29,31 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['tasks'],
         summary: "The inbox: a back-office key sees its own groups' tasks",
-        querystring: z.object({
+        querystring: listQuery({
           status: z.enum(taskStatuses).optional(),
-          group: z.string().max(64).optional(),
-          kind: z.string().max(64).optional(),
+          group: groupName.optional(),
+          kind: z.enum(taskKinds).optional(),
           assignee: z.literal('me').optional(),
           subject: z.string().max(200).optional().describe('The order, case or recall id'),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          offset: z.coerce.number().int().min(0).default(0),
         }),
         response: { 200: z.array(taskView), ...commonErrorResponses },
       },
     },
     async (request, reply) => {
-      const q = request.query;
-      const p = request.principal;
-      const where = and(
-        q.status ? eq(tasks.status, q.status) : undefined,
-        q.group ? eq(tasks.group, q.group) : undefined,
-        q.kind ? eq(tasks.kind, q.kind) : undefined,
-        q.assignee ? eq(tasks.assignee, p.keyId) : undefined,
-        q.subject ? eq(tasks.subjectId, q.subject) : undefined,
-        // A back-office key sees only its own groups' tasks.
-        p.role === 'backoffice' ? inArray(tasks.group, p.groups.length ? p.groups : ['']) : undefined,
+      const { query: q, principal: p } = request;
+      const page = await listTasks(
+        db,
+        {
+          status: q.status,
+          group: q.group,
+          kind: q.kind,
+          assignee: q.assignee ? p.keyId : undefined,
+          subjectId: q.subject,
+          onlyGroups: p.role === 'backoffice' ? p.groups : undefined,
+        },
+        q,
       );
-      const [ids, total] = await Promise.all([
-        db.select({ id: tasks.id }).from(tasks).where(where).orderBy(asc(tasks.priority), asc(tasks.dueAt), asc(tasks.id)).limit(q.limit).offset(q.offset),
-        db.$count(tasks, where),
-      ]);
-      return reply.header('x-total-count', total).send(await loadTaskViews(db, ids.map((r) => r.id)));
+      return sendPage(reply, page);
     },
   );
 
@@ -70,12 +62,12 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
     { config: { roles: readers }, schema: { tags: ['tasks'], summary: 'One task with its audit trail', params: taskIdParam, response: { 200: taskView, 404: errorBody, ...commonErrorResponses } } },
     async (request) => {
       const task = await loadTaskView(db, request.params.id);
-      if (!task || (request.principal.role === 'backoffice' && !request.principal.groups.includes(task.group))) throw new DomainError('TASK_NOT_FOUND', `No task ${request.params.id}`);
+      if (!task || !visibleTo(request.principal, task.group)) throw new DomainError('TASK_NOT_FOUND', `No task ${request.params.id}`);
       return task;
     },
   );
 
-  for (const action of Object.keys(actionBodies) as TaskAction[]) {
+  for (const action of taskActions) {
     app.post(
       `/tasks/:id/${action}`,
       {
@@ -84,21 +76,32 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
           tags: ['tasks'],
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} a task; answers with the task once its row is written`,
           params: taskIdParam,
-          body: actionBodies[action],
+          body: taskActionBodies[action],
           response: { 200: taskView, 404: errorBody, 409: errorBody, 422: errorBody, ...commonErrorResponses },
         },
       },
       async (request) => {
-        const [row] = await db.select({ workflowId: tasks.workflowId, status: tasks.status }).from(tasks).where(eq(tasks.id, request.params.id));
-        if (!row) throw new DomainError('TASK_NOT_FOUND', `No task ${request.params.id}`);
-        // A closed task's workflow may have finished: answer from the row rather than ask it.
-        if (row.status === 'completed') throw new DomainError('TASK_ALREADY_COMPLETED', `Task ${request.params.id} is already completed`);
-        if (row.status === 'cancelled') throw new DomainError('TASK_STATE_CONFLICT', `Task ${request.params.id} was cancelled`);
+        const id = request.params.id;
+        const [row] = await db.select({ id: tasks.id, kind: tasks.kind, group: tasks.group, assignee: tasks.assignee, status: tasks.status, workflowId: tasks.workflowId }).from(tasks).where(eq(tasks.id, id));
+        if (!row) throw new DomainError('TASK_NOT_FOUND', `No task ${id}`);
         const { keyId, role, groups } = request.principal;
-        const body = (request.body ?? {}) as { toGroup?: string; toAssignee?: string; message?: string; outcome?: unknown };
-        return temporal.client.workflow
-          .getHandle(row.workflowId)
-          .executeUpdate(taskActionUpdate, { args: [{ taskId: request.params.id, action, actor: { keyId, role, groups }, ...body }] });
+        const body = (request.body ?? {}) as Omit<TaskActionRequest, 'taskId' | 'action' | 'actor'>;
+        const actionRequest: TaskActionRequest = { taskId: id, action, actor: { keyId, role, groups }, ...body };
+        // A closed task's workflow may have finished: the rule answers from the row instead.
+        if (!openTaskStatuses.includes(row.status)) {
+          const verdict = applyTaskAction(row, actionRequest);
+          if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
+        }
+        if (action === 'complete') {
+          const parsed = taskOutcomes[row.kind].safeParse(body.outcome);
+          if (!parsed.success) {
+            const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+            throw new DomainError('INVALID_OUTCOME', `Invalid outcome for a ${row.kind} task: ${issues.map((i) => `${i.path || '(outcome)'} ${i.message}`).join('; ')}`, { issues });
+          }
+          actionRequest.outcome = parsed.data;
+        }
+        await temporal.client.workflow.getHandle(row.workflowId).executeUpdate(taskActionUpdate, { args: [actionRequest] });
+        return (await loadTaskView(db, id))!;
       },
     );
   }
@@ -110,29 +113,18 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['notifications'],
         summary: 'Recorded notifications (inbox items, reminders, action requests, missed deadlines)',
-        querystring: z.object({
+        querystring: listQuery({
           recipient: z.string().max(200).optional().describe('group:<name>, customer:<id> or person:<key id>'),
           subject: z.string().max(200).optional(),
           kind: z.string().max(64).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          offset: z.coerce.number().int().min(0).default(0),
         }),
-        response: { 200: z.array(z.object({ id: z.string(), kind: z.string(), recipient: z.string(), subjectType: z.string(), subjectId: z.string(), message: z.string(), createdAt: z.date() })), ...commonErrorResponses },
+        response: { 200: z.array(notificationView), ...commonErrorResponses },
       },
     },
     async (request, reply) => {
       const q = request.query;
       const recipient = request.principal.role === 'customer' ? `customer:${request.principal.customerId}` : q.recipient;
-      const where = and(
-        recipient ? eq(notifications.recipient, recipient) : undefined,
-        q.subject ? eq(notifications.subjectId, q.subject) : undefined,
-        q.kind ? eq(notifications.kind, q.kind) : undefined,
-      );
-      const [rows, total] = await Promise.all([
-        db.select().from(notifications).where(where).orderBy(asc(notifications.createdAt), asc(notifications.id)).limit(q.limit).offset(q.offset),
-        db.$count(notifications, where),
-      ]);
-      return reply.header('x-total-count', total).send(rows);
+      return sendPage(reply, await listNotifications(db, { recipient, subjectId: q.subject, kind: q.kind }, q));
     },
   );
 };

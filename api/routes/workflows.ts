@@ -1,15 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { commonErrorResponses, errorBody } from '../errors.js';
+import { sendPage } from '../paging.js';
 import {
   describeWorkflow,
   historyJson,
-  listQuery,
   listWorkflows,
   timelineEntry,
   toTimeline,
   workflowDescription,
   workflowHistory,
+  workflowListQuery,
   workflowSummary,
 } from '../workflow-inspection.js';
 
@@ -17,17 +18,16 @@ const inspectors = ['support', 'admin'] as const;
 const workflowIdParam = z.object({ workflowId: z.string().min(1).max(1000) });
 
 export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { temporal } = app.deps;
+  const { temporal } = app;
 
   app.get(
     '/workflows',
     {
       config: { roles: inspectors },
-      schema: { tags: ['workflows'], summary: 'List workflow executions from Temporal visibility', querystring: listQuery, response: { 200: z.array(workflowSummary), ...commonErrorResponses } },
+      schema: { tags: ['workflows'], summary: 'List workflow executions from Temporal visibility', querystring: workflowListQuery, response: { 200: z.array(workflowSummary), ...commonErrorResponses } },
     },
     async (request, reply) => {
-      const { items, total } = await listWorkflows(temporal.client, request.query);
-      return reply.header('x-total-count', total).send(items);
+      return sendPage(reply, await listWorkflows(temporal.client, request.query));
     },
   );
 

@@ -3,7 +3,7 @@
  * route admitting a role must not answer 401/403 to it; a route not admitting it must answer 403.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roles, type Role } from '../../db/schema.js';
+import { roles, type Role } from '../../domain/vocabulary.js';
 import { bearer, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 let p: TestPlatform;

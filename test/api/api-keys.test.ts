@@ -23,7 +23,7 @@ describe('API keys', () => {
     expect(row!.keyHash).toBe(hashApiKey(key.key));
     expect(JSON.stringify(row)).not.toContain(key.key);
 
-    const listed = await asAdmin('GET', '/api/v1/apiKeys?limit=500');
+    const listed = await asAdmin('GET', '/api/v1/apiKeys?limit=200');
     expect(Number(listed.headers['x-total-count'])).toBeGreaterThanOrEqual(1);
     const entry = listed.json().find((k: { id: string }) => k.id === key.id);
     expect(entry).toMatchObject({ role: 'backoffice', label: 'night shift' });

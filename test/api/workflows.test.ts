@@ -83,10 +83,11 @@ describe('workflow inspection', () => {
 
   it('says when no worker polls the run\'s task queue', async () => {
     const workflowId = `orphan-${Date.now()}`;
-    const handle = await p.client.workflow.start(stuckSubject, { workflowId, taskQueue: `nobody-polls-${Date.now()}` });
+    const taskQueue = `nobody-polls-${workflowId}`;
+    const handle = await p.client.workflow.start(stuckSubject, { workflowId, taskQueue });
     try {
       const d = (await get(`/api/v1/workflows/${workflowId}`)).json();
-      expect(d.diagnosis).toContain(`no worker has polled task queue nobody-polls-${workflowId.slice(7)} in the last minutes`);
+      expect(d.diagnosis).toContain(`no worker has polled task queue ${taskQueue} in the last minutes`);
       expect(d.stateError).not.toBeNull();
     } finally {
       await handle.terminate('test over');

@@ -13,7 +13,7 @@ import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database } from '../../db/client.js';
-import type { Role } from '../../db/schema.js';
+import type { Role } from '../../domain/vocabulary.js';
 import { createTestActivities } from './activities.js';
 import { ActivationSimulator, type ActivationSystem } from '../../activities/adapters/activation.js';
 import { PullBillingSystem } from '../../activities/adapters/billing.js';

@@ -1,0 +1,145 @@
+/**
+ * Read models as the API shows them: the loaders in db/ are typed against these schemas and the
+ * routes answer with them, so the served OpenAPI describes every field a GET returns.
+ */
+import { z } from 'zod';
+import {
+  fulfilments,
+  milestoneNames,
+  milestoneStatuses,
+  orderStates,
+  rfbStatuses,
+  serviceStates,
+  subjectTypes,
+  taskKinds,
+  taskStatuses,
+} from './vocabulary.js';
+import { customerId, groupName, orderId, price, record, taskId, timestamp } from './values.js';
+
+export const milestoneRecord = z
+  .object({
+    status: z.enum(milestoneStatuses),
+    at: timestamp.nullable(),
+    deadline: timestamp.nullable().optional(),
+    deadlineMissed: z.boolean().optional().describe('Set when the milestone finished after its deadline, or the deadline passed first'),
+    detail: z.string().optional().describe('E.g. why a customer rejected an acceptance'),
+  })
+  .meta({ id: 'Milestone' });
+
+export const taskEventView = z.object({ action: z.string(), actor: z.string(), at: timestamp, details: record.nullable() });
+
+export const taskView = z
+  .object({
+    id: taskId,
+    kind: z.enum(taskKinds),
+    subjectType: z.enum(subjectTypes),
+    subjectId: z.string().describe('The order, case or recall id'),
+    group: groupName,
+    assignee: z.string().nullable(),
+    status: z.enum(taskStatuses),
+    priority: z.number().int().describe('1 is the most urgent'),
+    title: z.string(),
+    dueAt: timestamp.nullable(),
+    input: record.describe('What the task is about, per kind'),
+    outcome: record.nullable().describe('Per task kind, once completed'),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    events: z.array(taskEventView).describe('The audit trail: every action with its actor'),
+  })
+  .meta({ id: 'Task' });
+export type TaskView = z.infer<typeof taskView>;
+
+export const orderTaskSummary = taskView.pick({ id: true, kind: true, group: true, status: true, assignee: true, title: true, dueAt: true });
+
+export const rfbSummary = z.object({ id: z.string(), phase: z.number().int(), status: z.enum(rfbStatuses), sentAt: timestamp, acknowledgedAt: timestamp.nullable() });
+
+export const orderView = z
+  .object({
+    id: orderId,
+    externalId: z.string().nullable(),
+    customerId,
+    contactId: z.uuid(),
+    state: z.enum(orderStates),
+    currency: z.string(),
+    totals: price,
+    items: z.array(
+      z.object({
+        id: z.string(),
+        offeringId: z.string(),
+        quantity: z.number().int(),
+        componentIds: z.array(z.string()),
+        configuration: z.record(z.string(), z.string()),
+        price,
+      }),
+    ),
+    milestones: z.object(Object.fromEntries(milestoneNames.map((m) => [m, milestoneRecord])) as Record<(typeof milestoneNames)[number], typeof milestoneRecord>),
+    openTasks: z.array(orderTaskSummary),
+    readyForBilling: z.array(rfbSummary),
+    billing: z.object({ billingAccountId: z.string().nullable(), cycleStartDate: z.string().nullable() }),
+    services: z.array(z.object({ id: z.string(), componentId: z.string(), state: z.enum(serviceStates) })),
+    submittedAt: timestamp,
+    completedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'ProductOrder', description: 'Items, totals, TMF622 state, milestones, open tasks, RFBs and services' });
+export type OrderView = z.infer<typeof orderView>;
+
+/** What billing receives: everything it needs to start the cycle. */
+export const readyForBillingPayload = z.object({
+  rfbId: z.string(),
+  orderId,
+  phase: z.number().int(),
+  customer: z.object({ id: customerId, name: z.string(), taxId: z.string() }),
+  billingAccountId: z.string().nullable(),
+  currency: z.string(),
+  items: z.array(z.object({ offeringId: z.string(), componentIds: z.array(z.string()), quantity: z.number().int(), oneTimeCents: z.number().int(), recurringCents: z.number().int() })),
+  oneTimeCents: z.number().int(),
+  recurringCents: z.number().int(),
+  startDate: z.iso.date(),
+});
+export type ReadyForBilling = z.infer<typeof readyForBillingPayload>;
+
+export const rfbView = z
+  .object({
+    id: z.string(),
+    orderId,
+    phase: z.number().int(),
+    status: z.enum(rfbStatuses),
+    payload: readyForBillingPayload,
+    sentAt: timestamp,
+    acknowledgedAt: timestamp.nullable(),
+    billingAccountId: z.string().nullable(),
+    cycleStartDate: z.string().nullable(),
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'ReadyForBilling' });
+export type RfbView = z.infer<typeof rfbView>;
+
+export const serviceView = z
+  .object({ id: z.string(), orderId, customerId, offeringId: z.string(), componentId: z.string(), state: z.enum(serviceStates), activatedAt: timestamp.nullable() })
+  .meta({ id: 'Service', description: 'A service instance in the inventory (TMF638-style)' });
+export type ServiceView = z.infer<typeof serviceView>;
+
+export const notificationView = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    recipient: z.string().describe('group:<name>, customer:<id> or person:<key id>'),
+    subjectType: z.enum(subjectTypes),
+    subjectId: z.string(),
+    message: z.string(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Notification' });
+export type NotificationView = z.infer<typeof notificationView>;
+
+export const catalogProduct = z
+  .object({
+    id: z.string(),
+    family: z.string(),
+    name: z.string(),
+    description: z.string(),
+    currency: z.string(),
+    price,
+    components: z.array(z.object({ id: z.string(), name: z.string(), mandatory: z.boolean(), fulfilment: z.enum(fulfilments), manualGroup: groupName.nullable(), price })),
+  })
+  .meta({ id: 'CatalogProduct' });

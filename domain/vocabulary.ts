@@ -1,0 +1,76 @@
+/**
+ * The platform's vocabulary: every status list and the shapes built from them. Plain constants
+ * and types only (no zod, nothing of ours), so workflow code can import it: the workflow bundle
+ * evaluates whatever it imports in every workflow context.
+ */
+
+export const roles = ['agent', 'backoffice', 'billing', 'support', 'admin', 'customer'] as const;
+export type Role = (typeof roles)[number];
+
+/** TM Forum TMF622 order states (design section 3). */
+export const orderStates = ['acknowledged', 'inProgress', 'held', 'pendingCancellation', 'cancelled', 'completed', 'failed', 'rejected'] as const;
+export type OrderState = (typeof orderStates)[number];
+/** States after which an order takes no more commands. */
+export const closedOrderStates: readonly OrderState[] = ['completed', 'cancelled', 'failed', 'rejected'];
+
+/** The order's steps in process order (seed 003, figure 23). */
+export const milestoneNames = ['activation1', 'acceptance1', 'rfb1', 'manualTasks', 'activation2', 'acceptance2', 'rfb2'] as const;
+export type MilestoneName = (typeof milestoneNames)[number];
+
+export const milestoneStatuses = ['pending', 'inProgress', 'done', 'skipped', 'notApplicable'] as const;
+export type MilestoneStatus = (typeof milestoneStatuses)[number];
+
+export interface MilestoneRecord {
+  status: MilestoneStatus;
+  at: string | null;
+  deadline?: string | null;
+  /** Set when the milestone finished after its deadline (or the deadline passed first). */
+  deadlineMissed?: boolean;
+  /** E.g. why a customer rejected an acceptance. */
+  detail?: string;
+}
+export type Milestones = Record<MilestoneName, MilestoneRecord>;
+
+/** How a catalogue component is provisioned: the plan is data (design section 3). */
+export const fulfilments = ['auto-phase-1', 'auto-phase-2', 'manual'] as const;
+export type Fulfilment = (typeof fulfilments)[number];
+
+export const serviceStates = ['designed', 'reserved', 'active', 'terminated'] as const;
+export type ServiceState = (typeof serviceStates)[number];
+
+export const activationStatuses = ['sent', 'succeeded', 'failed'] as const;
+export type ActivationStatus = (typeof activationStatuses)[number];
+
+export const rfbStatuses = ['sent', 'accepted', 'rejected', 'withdrawn'] as const;
+export type RfbStatus = (typeof rfbStatuses)[number];
+/** What the billing system may answer to an RFB. */
+export const rfbAnswers = ['accepted', 'rejected'] as const satisfies readonly RfbStatus[];
+export type RfbAnswer = (typeof rfbAnswers)[number];
+
+export const acceptanceDecisions = ['accepted', 'rejected'] as const;
+export type AcceptanceDecision = (typeof acceptanceDecisions)[number];
+
+// ---------------------------------------------------------------- the inbox
+
+export const taskStatuses = ['opened', 'inProgress', 'completed', 'cancelled'] as const;
+export type TaskStatus = (typeof taskStatuses)[number];
+export const openTaskStatuses: readonly TaskStatus[] = ['opened', 'inProgress'];
+
+export const taskActions = ['claim', 'release', 'start', 'forward', 'complete'] as const;
+export type TaskAction = (typeof taskActions)[number];
+
+export const taskKinds = ['manualFulfilment', 'fallout'] as const;
+export type TaskKind = (typeof taskKinds)[number];
+
+/** What the fallout group may decide about a step that failed for good (design section 3). */
+export const falloutActions = ['retry', 'skip', 'cancel'] as const;
+export type FalloutAction = (typeof falloutActions)[number];
+
+/** What a workflow's task is about. */
+export const subjectTypes = ['order', 'case', 'recall'] as const;
+export type SubjectType = (typeof subjectTypes)[number];
+
+/** Inbox group names, e.g. `provisioning`, `web-marketing`. */
+export const groupNamePattern = /^[a-z][a-zA-Z0-9-]{0,63}$/;
+/** Order ids derive from the caller's reference (api/order-entry). */
+export const orderIdPattern = /^ORD-[0-9A-F]{16}$/;

@@ -1,0 +1,107 @@
+/**
+ * The workflow side of the inbox, for every workflow that owns tasks: it registers the
+ * task-action update, opens a task and waits for its outcome, and cancels what is still open.
+ * Each accepted action changes the workflow's state at once (so a racing action is refused by
+ * the same rule) and answers once its row and audit event are written.
+ */
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { openTaskStatuses, type SubjectType, type TaskKind } from '../domain/vocabulary.js';
+import type { Activities } from '../activities/index.js';
+import { applyTaskAction, taskActionUpdate, type TaskState } from './inbox.contract.js';
+import type { Write } from './writes.js';
+
+const hour = 3600_000;
+
+export interface NewTask {
+  id: string;
+  kind: TaskKind;
+  group: string;
+  title: string;
+  input: Record<string, unknown>;
+  due: { hours: number; priority: number };
+}
+
+export interface InboxOptions {
+  subjectType: SubjectType;
+  subjectId: string;
+  workflowId: string;
+  write: Write;
+  /** The activities that write task rows from the main flow and from the handler, as the workflow's version has them. */
+  rows: () => Pick<Activities, 'openTask'>;
+  handlerRows: Pick<Activities, 'recordTaskAction'>;
+  /** Histories from before the write queue awaited the write in the handler and answered with the whole task. */
+  answerWithView: boolean;
+}
+
+export function createInbox(o: InboxOptions) {
+  const tasks = new Map<string, TaskState & { outcome?: unknown }>();
+  const isOpen = (t: TaskState) => openTaskStatuses.includes(t.status);
+
+  setHandler(
+    taskActionUpdate,
+    async (request) => {
+      // Checked again here: another update may have changed the task since validation.
+      const verdict = applyTaskAction(tasks.get(request.taskId), request);
+      if (!verdict.ok) refuse(verdict.code, verdict.message);
+      const task = tasks.get(request.taskId)!;
+      // Applied before the write, so a second action racing this one is refused by the rule above;
+      // the outcome goes with the status, as the owner's flow wakes on the status.
+      Object.assign(task, verdict.next, verdict.next.status === 'completed' ? { outcome: verdict.outcome } : {});
+      const record = () =>
+        o.handlerRows.recordTaskAction({
+          taskId: request.taskId,
+          ...verdict.next,
+          outcome: verdict.outcome ?? null,
+          event: {
+            action: request.action,
+            actor: request.actor.keyId,
+            details: { toGroup: request.toGroup, toAssignee: request.toAssignee, message: request.message, outcome: verdict.outcome },
+          },
+        });
+      if (o.answerWithView) return record() as unknown as TaskState;
+      await o.write(record);
+      return { id: task.id, kind: task.kind, group: task.group, assignee: task.assignee, status: task.status };
+    },
+    {
+      validator: (request) => {
+        const verdict = applyTaskAction(tasks.get(request.taskId), request);
+        if (!verdict.ok) refuse(verdict.code, verdict.message);
+      },
+    },
+  );
+
+  return {
+    /** Opens a task in its group's inbox and waits until it is completed; returns its outcome. */
+    async awaitTask(t: NewTask): Promise<unknown> {
+      tasks.set(t.id, { id: t.id, kind: t.kind, group: t.group, assignee: null, status: 'opened' });
+      await o.write(() =>
+        o.rows().openTask({
+          id: t.id,
+          kind: t.kind,
+          subjectType: o.subjectType,
+          subjectId: o.subjectId,
+          workflowId: o.workflowId,
+          group: t.group,
+          title: t.title,
+          priority: t.due.priority,
+          dueAt: new Date(Date.now() + t.due.hours * hour).toISOString(),
+          input: t.input,
+        }),
+      );
+      await condition(() => tasks.get(t.id)!.status === 'completed');
+      return tasks.get(t.id)!.outcome;
+    },
+
+    openTaskIds: () => [...tasks.values()].filter(isOpen).map((t) => t.id),
+
+    /** Marks every open task cancelled; the owner's compensation writes the rows. */
+    cancelOpen(): void {
+      for (const t of tasks.values()) if (isOpen(t)) t.status = 'cancelled';
+    },
+  };
+}
+
+/** A refusal crosses Temporal as a non-retryable failure whose type is the code (api/errors.ts). */
+export function refuse(code: string, message: string): never {
+  throw ApplicationFailure.nonRetryable(message, code);
+}

@@ -1,0 +1,20 @@
+/**
+ * The rows a workflow owns are written by activities it schedules, one after another in the
+ * order the changes were made, so a later write never lands before an earlier one. An update
+ * handler queues its write here and answers once it is done: a read right after the answer is
+ * never stale, and the handler itself awaits no remote activity (each costs two workflow tasks
+ * and a server round trip; the queued local activity runs inside the same workflow task).
+ */
+export type Write = <T>(run: () => Promise<T>) => Promise<T>;
+
+export function writesInOrder(): Write {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (run) => {
+    const done = tail.then(run);
+    tail = done.catch(() => undefined);
+    return done;
+  };
+}
+
+/** Histories from before the queue ran each write where it was called. */
+export const writesWhereCalled: Write = (run) => run();
