@@ -66,7 +66,16 @@ const hours = (h: number) => h * 3600_000;
  * Histories recorded by earlier versions of a workflow, kept so that replay proves each
  * `patched()` branch still takes them: the file and the workflow id it was recorded under.
  */
-export const retiredHistories = [{ file: 'order-completed-v1-remote-writes.json', workflowId: 'order-ORD-217BFA49C337F1A1' }];
+export const retiredHistories = [
+  { file: 'order-completed-v1-remote-writes.json', workflowId: 'order-ORD-217BFA49C337F1A1' },
+  // Before patched('order-writes-in-order'): handlers awaited remote writes and answered with read models.
+  { file: 'order-completed-v2-handler-writes.json', workflowId: 'order-ORD-217BFA49C337F1A1' },
+  { file: 'order-fallout-retry-v2-handler-writes.json', workflowId: 'order-ORD-7153236CF172DEF1' },
+  { file: 'order-fallout-skip-v2-handler-writes.json', workflowId: 'order-ORD-790A5DB043428C82' },
+  { file: 'order-fallout-cancel-v2-handler-writes.json', workflowId: 'order-ORD-356B8561308BB7F1' },
+  { file: 'order-cancelled-midflow-v2-handler-writes.json', workflowId: 'order-ORD-BCEAB6A757C734F8' },
+  { file: 'order-deadline-missed-v2-handler-writes.json', workflowId: 'order-ORD-8596B0202BF2E59C' },
+];
 
 /**
  * Starts an order whose id, and so its workflow id, follows from a fixed customer and externalId;
