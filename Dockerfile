@@ -9,6 +9,7 @@ COPY package.json package-lock.json ./
 # (our registry mirror does not carry them at the locked versions), which `npm ci` refuses.
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json temporal.config.ts config.ts orquesta.ts ./
+COPY domain ./domain
 COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 import { booleanFlag, optionalString, readEnv } from './runtime/env.js';
 

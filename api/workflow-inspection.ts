@@ -3,12 +3,12 @@
  * description that says why a run is stuck, and its history raw or as a readable timeline.
  */
 import { isGrpcServiceError, type Client, type Connection, type WorkflowExecutionDescription } from '@temporalio/client';
-import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal as protoTypes } from '@temporalio/proto';
 import proto from '@temporalio/proto';
 import { z } from 'zod';
 import { listQuery } from './paging.js';
 import { DomainError } from './errors.js';
+import { historyToJson, type History } from './history-json.js';
 
 const grpcNotFound = 5;
 
@@ -356,4 +356,4 @@ export async function workflowHistory(client: Client, workflowId: string): Promi
 }
 
 /** The history in Temporal's own JSON form: the same the CLI and UI export, and replay reads. */
-export const historyJson = (history: History): unknown => JSON.parse(historyToJSON(history));
+export const historyJson = historyToJson;

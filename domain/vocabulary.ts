@@ -1,7 +1,7 @@
 /**
- * The platform's vocabulary: every status list and the shapes built from them. Plain constants
- * and types only (no zod, nothing of ours), so workflow code can import it: the workflow bundle
- * evaluates whatever it imports in every workflow context.
+ * The platform's vocabulary: every status list, the shapes built from them and the pure rules on
+ * them. Plain constants, types and functions (no zod, nothing of ours), so workflow code can import
+ * it: the workflow bundle evaluates whatever it imports in every workflow context.
  */
 
 export const roles = ['agent', 'backoffice', 'billing', 'support', 'admin', 'customer'] as const;
@@ -65,6 +65,22 @@ export type TaskKind = (typeof taskKinds)[number];
 /** What the fallout group may decide about a step that failed for good (design section 3). */
 export const falloutActions = ['retry', 'skip', 'cancel'] as const;
 export type FalloutAction = (typeof falloutActions)[number];
+
+/**
+ * The business rule of each task kind's outcome, beyond its shape (which the API checks with the
+ * kind's schema in workflows/inbox.payloads.ts): the workflow relies on these, so its validator
+ * checks them too, and the API's schema calls this same function.
+ */
+export function taskOutcomeProblem(kind: TaskKind, outcome: unknown): string | undefined {
+  const o = (typeof outcome === 'object' && outcome !== null ? outcome : {}) as Record<string, unknown>;
+  switch (kind) {
+    case 'manualFulfilment':
+      return o.done === true ? undefined : 'done must be true: a manual task is completed once the component is fulfilled';
+    case 'fallout':
+      if (!falloutActions.includes(o.action as never)) return `action must be one of ${falloutActions.join(', ')}`;
+      return o.action === 'skip' && (typeof o.reason !== 'string' || o.reason === '') ? 'a skip needs a reason' : undefined;
+  }
+}
 
 /** What a workflow's task is about. */
 export const subjectTypes = ['order', 'case', 'recall'] as const;

@@ -4,7 +4,7 @@
  * the workflow bundle (the payload schemas are in inbox.payloads.ts, for the API).
  */
 import { defineUpdate } from '@temporalio/workflow';
-import { falloutActions, type TaskKind, type TaskStatus } from '../domain/vocabulary.js';
+import { taskOutcomeProblem, type TaskKind, type TaskStatus } from '../domain/vocabulary.js';
 import type { TaskActionRequest } from './inbox.payloads.js';
 
 export type { TaskActionRequest };
@@ -29,21 +29,6 @@ export const taskRefusals = ['TASK_NOT_FOUND', 'NOT_IN_GROUP', 'TASK_STATE_CONFL
 export type TaskRefusal = (typeof taskRefusals)[number];
 
 export type Verdict<Code extends string, Ok = object> = ({ ok: true } & Ok) | { ok: false; code: Code; message: string };
-
-/**
- * The business rule of each task kind's outcome, beyond its shape (which the API checks with the
- * kind's schema): the workflow relies on these, so its validator checks them too.
- */
-export function outcomeProblem(kind: TaskKind, outcome: unknown): string | undefined {
-  const o = (typeof outcome === 'object' && outcome !== null ? outcome : {}) as Record<string, unknown>;
-  switch (kind) {
-    case 'manualFulfilment':
-      return o.done === true ? undefined : 'done must be true: a manual task is completed once the component is fulfilled';
-    case 'fallout':
-      if (!falloutActions.includes(o.action as never)) return `action must be one of ${falloutActions.join(', ')}`;
-      return o.action === 'skip' && (typeof o.reason !== 'string' || o.reason === '') ? 'a skip needs a reason' : undefined;
-  }
-}
 
 /**
  * Whether `r` may be applied to `task`, and the task's fields afterwards. Admins may act in any
@@ -80,7 +65,7 @@ export function applyTaskAction(
       return { ok: true, next: { status: 'opened', assignee: r.toAssignee ?? null, group: r.toGroup ?? task.group } };
     case 'complete': {
       if (heldByOther) return conflict(`it is claimed by ${task.assignee}`);
-      const problem = outcomeProblem(task.kind, r.outcome);
+      const problem = taskOutcomeProblem(task.kind, r.outcome);
       if (problem) return { ok: false, code: 'INVALID_OUTCOME', message: `Invalid outcome for a ${task.kind} task: ${problem}` };
       return { ok: true, next: { status: 'completed', assignee: task.assignee ?? r.actor.keyId, group: task.group }, outcome: r.outcome };
     }

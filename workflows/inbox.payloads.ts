@@ -4,13 +4,12 @@
  * evaluated in the workflow sandbox costs CPU on every new workflow), only its types.
  */
 import { z } from 'zod';
-import { falloutActions, taskActions, type TaskAction, type TaskKind } from '../domain/vocabulary.js';
+import { falloutActions, taskActions, taskOutcomeProblem, type TaskAction, type TaskKind } from '../domain/vocabulary.js';
 import { groupName } from '../domain/values.js';
-import { outcomeProblem } from './inbox.contract.js';
 
-/** The kind's business rule (inbox.contract) on top of its shape: one rule for API and workflow. */
+/** The kind's business rule (domain/vocabulary) on top of its shape: one rule for API and workflow. */
 const withRule = (kind: TaskKind) => (outcome: unknown, ctx: z.RefinementCtx) => {
-  const problem = outcomeProblem(kind, outcome);
+  const problem = taskOutcomeProblem(kind, outcome);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 };
 

@@ -14,12 +14,14 @@ const received: { path: string; key: string | undefined; body: any; auth?: strin
 let nextStatus = 200;
 
 beforeAll(async () => {
-  server = createServer(async (req: IncomingMessage, res) => {
+  server = createServer((req: IncomingMessage, res) => {
     let raw = '';
-    for await (const chunk of req) raw += chunk;
+    req.on('data', (chunk: Buffer) => (raw += chunk));
+    req.on('end', () => {
     received.push({ path: req.url!, key: req.headers['idempotency-key'] as string | undefined, body: raw ? JSON.parse(raw) : undefined, auth: req.headers.authorization });
     res.writeHead(nextStatus, { 'content-type': 'application/json' });
     res.end(JSON.stringify(nextStatus < 300 ? { activationId: 'ACT-9', status: 'activated' } : { error: 'nope' }));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

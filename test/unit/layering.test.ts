@@ -17,9 +17,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const eslint = new ESLint({
   cwd: root,
   overrideConfig: {
-    files: ['**/probe.ts'],
+    files: ['**/probe.ts', '**/probe.payloads.ts'],
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*/probe.ts', 'test/unit/probe.ts'], defaultProject: 'tsconfig.json' } },
+      parserOptions: { projectService: { allowDefaultProject: ['*/probe.ts', '*/probe.payloads.ts', 'test/unit/probe.ts'], defaultProject: 'tsconfig.json' } },
     },
   },
 });
@@ -71,6 +71,20 @@ describe('import boundaries', () => {
     expect(await violations('workflows/probe.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([
       expect.stringContaining(`${boundary}: 'zod' import is restricted`),
     ]);
+  });
+
+  it('let workflow code take types, never values, from the schema modules beside the sandbox', async () => {
+    expect(await violations('workflows/probe.ts', "import { taskOutcomes } from './inbox.payloads.js';\nexport const o = taskOutcomes;\n")).toEqual([
+      expect.stringContaining(`${boundary}: './inbox.payloads.js' import is restricted`),
+    ]);
+    expect(await violations('workflows/probe.ts', "import { orderView } from '../domain/views.js';\nexport const v = orderView;\n")).toEqual([
+      expect.stringContaining(boundary),
+    ]);
+    expect(
+      await violations('workflows/probe.ts', "import type { TaskActionRequest } from './inbox.payloads.js';\nexport type R = TaskActionRequest;\n"),
+    ).toEqual([]);
+    // The schema modules themselves use zod.
+    expect(await violations('workflows/probe.payloads.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([]);
   });
 
   it('keep db/ below the workflows and the API', async () => {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { historyFromJson as historyFromJSON, historyToJson } from '../../api/history-json.js';
 import { describe, expect, it } from 'vitest';
 import { pendingUpdates, toTimeline } from '../../api/workflow-inspection.js';
 
@@ -77,13 +77,25 @@ describe('toTimeline on an order history', () => {
 
   it('names local activities and patches, which the history records as markers', () => {
     const local = timeline.filter((e) => e.detail === 'local activity');
-    expect(new Set(local.map((e) => e.name))).toEqual(new Set(['updateOrder', 'openTask', 'completeOrder']));
+    expect(new Set(local.map((e) => e.name))).toEqual(
+      new Set(['recordOrder', 'updateOrder', 'openTask', 'recordAcceptance', 'recordRfbAcknowledgement', 'recordTaskAction', 'completeOrder']),
+    );
     expect(local.every((e) => e.kind === 'activity' && e.attempt === 1)).toBe(true);
-    expect(timeline.find((e) => e.name === 'core_patch')).toMatchObject({ detail: 'patch order-main-flow-writes-local' });
+    expect(timeline.find((e) => e.name === 'core_patch')).toMatchObject({ detail: 'patch order-writes-in-order' });
   });
 
   it('shows every update of the order by name', () => {
     const updates = timeline.filter((e) => e.event === 'WorkflowExecutionUpdateCompleted').map((e) => e.name);
     expect(updates.sort()).toEqual(['acceptance', 'acceptance', 'acknowledgeRfb', 'acknowledgeRfb', 'submitOrder', 'taskAction', 'taskAction', 'taskAction', 'taskAction']);
+  });
+});
+
+describe('history JSON', () => {
+  const dir = new URL('../histories/', import.meta.url);
+  it.each(readdirSync(dir).filter((f) => f.endsWith('.json')))('reads %s and writes it back as it was', (file) => {
+    const json = JSON.parse(readFileSync(new URL(file, dir), 'utf8'));
+    const history = historyFromJSON(json);
+    expect(history.events!.length).toBe(json.events.length);
+    expect(historyToJson(history)).toEqual(json);
   });
 });
