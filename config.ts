@@ -45,8 +45,19 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     adminApiKey: e.ADMIN_API_KEY,
     adapters: {
-      activation: { kind: e.ACTIVATION_ADAPTER, url: e.ACTIVATION_URL, latencyMs: e.ACTIVATION_SIMULATOR_LATENCY_MS, failureRate: e.ACTIVATION_SIMULATOR_FAILURE_RATE },
-      billing: { kind: e.BILLING_ADAPTER, url: e.BILLING_URL, ackDelayMs: e.BILLING_SIMULATOR_ACK_DELAY_MS, apiUrl: e.BILLING_SIMULATOR_API_URL, apiKey: e.BILLING_SIMULATOR_API_KEY },
+      activation: {
+        kind: e.ACTIVATION_ADAPTER,
+        url: e.ACTIVATION_URL,
+        latencyMs: e.ACTIVATION_SIMULATOR_LATENCY_MS,
+        failureRate: e.ACTIVATION_SIMULATOR_FAILURE_RATE,
+      },
+      billing: {
+        kind: e.BILLING_ADAPTER,
+        url: e.BILLING_URL,
+        ackDelayMs: e.BILLING_SIMULATOR_ACK_DELAY_MS,
+        apiUrl: e.BILLING_SIMULATOR_API_URL,
+        apiKey: e.BILLING_SIMULATOR_API_KEY,
+      },
     },
     orders: { acceptanceReminderMs: e.ACCEPTANCE_REMINDER_HOURS * 3600_000, phase1DeadlineMs: defaultOrderSettings.phase1DeadlineMs },
   };

@@ -123,7 +123,10 @@ export default defineConfig(
     files: ['workflows/**/*.payloads.ts'],
     rules: boundaries(
       ban(ours('(db|api|activities|runtime|catalog|bench|test)'), 'Payload schemas depend on domain/ and the contracts only.'),
-      ban('^(\\./)?[^/]+\\.ts$|^\\./(?!.*\\.(contract|payloads)\\.js$)', 'Payload schemas import contracts and other payloads only, not workflow code.'),
+      ban(
+        '^(\\./)?[^/]+\\.ts$|^\\./(?!.*\\.(contract|payloads)\\.js$)',
+        'Payload schemas import contracts and other payloads only, not workflow code.',
+      ),
     ),
   },
   {

@@ -47,10 +47,19 @@ function stopOnSignal(logger: Logger, stops: Stop[]): void {
   setInterval(() => process.ppid !== parent && void stop('parent exited'), 1_000).unref();
 }
 
-async function startTemporal(t: TemporalConfig, app: AppConfig, logger: Logger, stops: Stop[]): Promise<{ address: string; uiUrl?: string }> {
+async function startTemporal(
+  t: TemporalConfig,
+  app: AppConfig,
+  logger: Logger,
+  stops: Stop[],
+): Promise<{ address: string; uiUrl?: string }> {
   if (t.address) return { address: t.address };
   const ip = '127.0.0.1';
-  await assertPortFree(ip, t.devServer.port, 'Is another Temporal server running? Set TEMPORAL_ADDRESS to use it, or TEMPORAL_DEV_PORT to pick another port.');
+  await assertPortFree(
+    ip,
+    t.devServer.port,
+    'Is another Temporal server running? Set TEMPORAL_ADDRESS to use it, or TEMPORAL_DEV_PORT to pick another port.',
+  );
   const { cli } = ensureTemporalBinaries((line) => logger.info(line));
   const uiUrl = `http://${ip}:${t.devServer.uiPort}`;
   if (cli) {
@@ -70,7 +79,14 @@ async function startTemporal(t: TemporalConfig, app: AppConfig, logger: Logger, 
   try {
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     const env = await TestWorkflowEnvironment.createLocal({
-      server: { ip, port: t.devServer.port, ui: true, uiPort: t.devServer.uiPort, dbFilename: `${app.dataDir}/temporal.db`, namespace: t.namespace },
+      server: {
+        ip,
+        port: t.devServer.port,
+        ui: true,
+        uiPort: t.devServer.uiPort,
+        dbFilename: `${app.dataDir}/temporal.db`,
+        namespace: t.namespace,
+      },
     });
     stops.push(() => env.teardown());
     return { address: env.address, uiUrl };
@@ -104,7 +120,15 @@ async function startWorker(t: TemporalConfig, address: string, database: Databas
   });
 }
 
-async function startApi(t: TemporalConfig, app: AppConfig, address: string, database: Database, logger: Logger, stops: Stop[], workerMetricsUrl?: string) {
+async function startApi(
+  t: TemporalConfig,
+  app: AppConfig,
+  address: string,
+  database: Database,
+  logger: Logger,
+  stops: Stop[],
+  workerMetricsUrl?: string,
+) {
   const connection = await Connection.connect({ address, ...connectionSecurity(t) });
   const client = new Client({ connection, namespace: t.namespace });
   const server = await buildApp({
@@ -143,7 +167,8 @@ async function main(command: string): Promise<void> {
       return;
     }
     if (command === 'worker' || command === 'all') installRuntime(logger, t.worker.metricsAddress);
-    const { address, uiUrl } = command === 'all' ? await startTemporal(t, app, logger, stops) : { address: t.address ?? '127.0.0.1:7233', uiUrl: undefined };
+    const { address, uiUrl } =
+      command === 'all' ? await startTemporal(t, app, logger, stops) : { address: t.address ?? '127.0.0.1:7233', uiUrl: undefined };
     const database = await openMigratedDatabase(app, stops);
     const adapters = createAdapters(app.adapters);
     if (command === 'worker' || command === 'all') await startWorker(t, address, database, adapters, stops);
@@ -164,7 +189,14 @@ async function main(command: string): Promise<void> {
   }
 }
 
-function printBanner(b: { apiUrl: string; uiUrl?: string; address: string; database: string; namespace: string; keys: Record<string, string> }) {
+function printBanner(b: {
+  apiUrl: string;
+  uiUrl?: string;
+  address: string;
+  database: string;
+  namespace: string;
+  keys: Record<string, string>;
+}) {
   const lines = [
     '',
     'Orquesta is running',

@@ -13,7 +13,10 @@ export const taskQueues = {
 const temporalEnv = z.object({
   /** Unset: `npm start` runs a dev server itself and connects to it. */
   TEMPORAL_ADDRESS: optionalString,
-  TEMPORAL_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]+$/).default('default'),
+  TEMPORAL_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('default'),
   TEMPORAL_TASK_QUEUE_PREFIX: z.string().default(''),
   /** Hosted clusters (Temporal Cloud): either mTLS with a client certificate, or an API key. */
   TEMPORAL_TLS: booleanFlag,
@@ -30,7 +33,10 @@ const temporalEnv = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(40),
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Where the SDK runtime's own Prometheus exporter listens (the worker's metrics). */
-  WORKER_METRICS_ADDRESS: z.string().regex(/^[^:]+:\d+$/).default('127.0.0.1:9464'),
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^:]+:\d+$/)
+    .default('127.0.0.1:9464'),
 });
 
 export type TemporalConfig = ReturnType<typeof loadTemporalConfig>;

@@ -5,7 +5,11 @@ import { customers, orderItems, productOrders, rfbs } from '../db/schema.js';
 import type { RfbAcknowledgement } from '../workflows/order.contract.js';
 import type { BillingSystem, ReadyForBilling } from './adapters/billing.js';
 
-export function billingActivities(db: Db, billing: BillingSystem, updateOrder: (u: { orderId: string; milestones: Partial<Record<MilestoneName, MilestoneRecord>> }) => Promise<void>) {
+export function billingActivities(
+  db: Db,
+  billing: BillingSystem,
+  updateOrder: (u: { orderId: string; milestones: Partial<Record<MilestoneName, MilestoneRecord>> }) => Promise<void>,
+) {
   return {
     /** RFB: everything billing needs (customer, account, items, prices, start date), recorded then sent. */
     async sendReadyForBilling(r: { orderId: string; phase: number; rfbId: string; milestone: MilestoneRecord }): Promise<MilestoneRecord> {
@@ -22,12 +26,21 @@ export function billingActivities(db: Db, billing: BillingSystem, updateOrder: (
         customer: { id: order!.customer.id, name: order!.customer.name, taxId: order!.customer.taxId },
         billingAccountId: order!.order.billingAccountId,
         currency: order!.order.currency,
-        items: items.map((i) => ({ offeringId: i.offeringId, componentIds: i.componentIds, quantity: i.quantity, oneTimeCents: i.oneTimeCents, recurringCents: i.recurringCents })),
+        items: items.map((i) => ({
+          offeringId: i.offeringId,
+          componentIds: i.componentIds,
+          quantity: i.quantity,
+          oneTimeCents: i.oneTimeCents,
+          recurringCents: i.recurringCents,
+        })),
         oneTimeCents: order!.order.oneTimeCents,
         recurringCents: order!.order.recurringCents,
         startDate: new Date().toISOString().slice(0, 10),
       };
-      await db.insert(rfbs).values({ id: r.rfbId, orderId: r.orderId, phase: r.phase, status: 'sent', payload, sentAt: new Date() }).onConflictDoNothing();
+      await db
+        .insert(rfbs)
+        .values({ id: r.rfbId, orderId: r.orderId, phase: r.phase, status: 'sent', payload, sentAt: new Date() })
+        .onConflictDoNothing();
       const milestone: MilestoneRecord = { ...r.milestone, status: 'inProgress', at: new Date().toISOString() };
       await updateOrder({ orderId: r.orderId, milestones: { [`rfb${r.phase}`]: milestone } });
       await billing.sendReadyForBilling(payload);
@@ -39,16 +52,32 @@ export function billingActivities(db: Db, billing: BillingSystem, updateOrder: (
       const now = new Date();
       const [rfb] = await db
         .update(rfbs)
-        .set({ status: a.status, acknowledgedAt: now, billingAccountId: a.billingAccountId ?? null, cycleStartDate: a.cycleStartDate ?? null, reason: a.reason ?? null })
+        .set({
+          status: a.status,
+          acknowledgedAt: now,
+          billingAccountId: a.billingAccountId ?? null,
+          cycleStartDate: a.cycleStartDate ?? null,
+          reason: a.reason ?? null,
+        })
         .where(eq(rfbs.id, a.rfbId))
         .returning({ phase: rfbs.phase });
-      const [order] = await db.select({ milestones: productOrders.milestones, billingAccountId: productOrders.billingAccountId, billingStartDate: productOrders.billingStartDate }).from(productOrders).where(eq(productOrders.id, a.orderId));
+      const [order] = await db
+        .select({
+          milestones: productOrders.milestones,
+          billingAccountId: productOrders.billingAccountId,
+          billingStartDate: productOrders.billingStartDate,
+        })
+        .from(productOrders)
+        .where(eq(productOrders.id, a.orderId));
       const name = `rfb${rfb!.phase}` as MilestoneName;
       const previous = order!.milestones[name];
       if (a.status === 'accepted') {
         await db
           .update(productOrders)
-          .set({ billingAccountId: order!.billingAccountId ?? a.billingAccountId ?? null, billingStartDate: order!.billingStartDate ?? a.cycleStartDate ?? now.toISOString().slice(0, 10) })
+          .set({
+            billingAccountId: order!.billingAccountId ?? a.billingAccountId ?? null,
+            billingStartDate: order!.billingStartDate ?? a.cycleStartDate ?? now.toISOString().slice(0, 10),
+          })
           .where(eq(productOrders.id, a.orderId));
       }
       const done = a.status === 'accepted';

@@ -40,7 +40,14 @@ export function inboxActivities(db: Db) {
         .returning({ id: tasks.id });
       if (inserted) {
         await db.insert(taskEvents).values({ taskId: t.id, action: 'open', actor: 'system', at: now, details: { group: t.group } });
-        await notify({ id: `${t.id}:opened`, kind: 'inboxItem', recipient: `group:${t.group}`, subjectType: t.subjectType, subjectId: t.subjectId, message: t.title });
+        await notify({
+          id: `${t.id}:opened`,
+          kind: 'inboxItem',
+          recipient: `group:${t.group}`,
+          subjectType: t.subjectType,
+          subjectId: t.subjectId,
+          message: t.title,
+        });
       }
     },
 
@@ -55,15 +62,30 @@ export function inboxActivities(db: Db) {
     }): Promise<void> {
       const now = new Date();
       await db.transaction(async (tx) => {
-        const [before] = await tx.select({ group: tasks.group, subjectType: tasks.subjectType, subjectId: tasks.subjectId, title: tasks.title }).from(tasks).where(eq(tasks.id, a.taskId));
-        await tx.update(tasks).set({ status: a.status, assignee: a.assignee, group: a.group, outcome: a.outcome ?? null, updatedAt: now }).where(eq(tasks.id, a.taskId));
-        await tx.insert(taskEvents).values({ taskId: a.taskId, action: a.event.action, actor: a.event.actor, at: now, details: a.event.details ?? null });
+        const [before] = await tx
+          .select({ group: tasks.group, subjectType: tasks.subjectType, subjectId: tasks.subjectId, title: tasks.title })
+          .from(tasks)
+          .where(eq(tasks.id, a.taskId));
+        await tx
+          .update(tasks)
+          .set({ status: a.status, assignee: a.assignee, group: a.group, outcome: a.outcome ?? null, updatedAt: now })
+          .where(eq(tasks.id, a.taskId));
+        await tx
+          .insert(taskEvents)
+          .values({ taskId: a.taskId, action: a.event.action, actor: a.event.actor, at: now, details: a.event.details ?? null });
         if (a.event.action === 'forward') {
           const recipient = a.assignee ? `person:${a.assignee}` : `group:${a.group}`;
           const message = (a.event.details as { message?: string } | null)?.message;
           await tx
             .insert(notifications)
-            .values({ id: `${a.taskId}:forward:${now.getTime()}`, kind: 'actionRequest', recipient, subjectType: before!.subjectType, subjectId: before!.subjectId, message: message ? `${before!.title}: ${message}` : before!.title })
+            .values({
+              id: `${a.taskId}:forward:${now.getTime()}`,
+              kind: 'actionRequest',
+              recipient,
+              subjectType: before!.subjectType,
+              subjectId: before!.subjectId,
+              message: message ? `${before!.title}: ${message}` : before!.title,
+            })
             .onConflictDoNothing();
         }
       });

@@ -12,7 +12,11 @@ export const customerIdFor = (taxId: string) => `CUST-${createHash('sha256').upd
 export const serviceIdFor = (orderId: string, step: PlanStep) => `${orderId}:svc:${step.key}`;
 
 export function orderActivities(db: Db, activation: ActivationSystem) {
-  async function updateOrder(u: { orderId: string; state?: OrderState; milestones?: Partial<Record<MilestoneName, MilestoneRecord>> }): Promise<void> {
+  async function updateOrder(u: {
+    orderId: string;
+    state?: OrderState;
+    milestones?: Partial<Record<MilestoneName, MilestoneRecord>>;
+  }): Promise<void> {
     await db
       .update(productOrders)
       .set({
@@ -37,7 +41,10 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
           customerId = found.id;
         } else {
           customerId = customerIdFor(s.customer.taxId);
-          await tx.insert(customers).values({ id: customerId, name: s.customer.name, taxId: s.customer.taxId }).onConflictDoNothing({ target: customers.taxId });
+          await tx
+            .insert(customers)
+            .values({ id: customerId, name: s.customer.name, taxId: s.customer.taxId })
+            .onConflictDoNothing({ target: customers.taxId });
           const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.taxId, s.customer.taxId));
           customerId = found!.id;
         }
@@ -45,7 +52,10 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
         const [contact] = await tx
           .insert(contacts)
           .values({ customerId, name: s.contact.name, email: s.contact.email.toLowerCase(), phone: s.contact.phone ?? null })
-          .onConflictDoUpdate({ target: [contacts.customerId, contacts.email], set: { name: s.contact.name, phone: s.contact.phone ?? null } })
+          .onConflictDoUpdate({
+            target: [contacts.customerId, contacts.email],
+            set: { name: s.contact.name, phone: s.contact.phone ?? null },
+          })
           .returning({ id: contacts.id });
         await tx
           .insert(productOrders)
@@ -62,18 +72,35 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
             submittedAt: new Date(),
           })
           .onConflictDoNothing({ target: productOrders.id });
-        for (const item of s.items) await tx.insert(orderItems).values({ ...item, orderId: s.orderId }).onConflictDoNothing();
+        for (const item of s.items)
+          await tx
+            .insert(orderItems)
+            .values({ ...item, orderId: s.orderId })
+            .onConflictDoNothing();
         for (const step of s.plan) {
           await tx
             .insert(serviceInstances)
-            .values({ id: serviceIdFor(s.orderId, step), orderId: s.orderId, customerId, offeringId: step.offeringId, componentId: step.componentId, state: 'designed' })
+            .values({
+              id: serviceIdFor(s.orderId, step),
+              orderId: s.orderId,
+              customerId,
+              offeringId: step.offeringId,
+              componentId: step.componentId,
+              state: 'designed',
+            })
             .onConflictDoNothing();
         }
         return { customerId };
       });
     },
 
-    async recordAcceptance(a: { orderId: string; phase: number; decision: 'accepted' | 'rejected'; comment: string | null; actor: string }): Promise<MilestoneRecord> {
+    async recordAcceptance(a: {
+      orderId: string;
+      phase: number;
+      decision: 'accepted' | 'rejected';
+      comment: string | null;
+      actor: string;
+    }): Promise<MilestoneRecord> {
       const record: MilestoneRecord =
         a.decision === 'accepted'
           ? { status: 'done', at: new Date().toISOString(), detail: `accepted by ${a.actor}${a.comment ? `: ${a.comment}` : ''}` }
@@ -91,19 +118,37 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
       const attempt = Context.current().info.attempt;
       const keys = p.steps.map((s) => `${p.orderId}:${s.key}:activate`);
       const done = new Set(
-        (await db.select({ key: activations.idempotencyKey }).from(activations).where(and(inArray(activations.idempotencyKey, keys), eq(activations.status, 'succeeded')))).map((r) => r.key),
+        (
+          await db
+            .select({ key: activations.idempotencyKey })
+            .from(activations)
+            .where(and(inArray(activations.idempotencyKey, keys), eq(activations.status, 'succeeded')))
+        ).map((r) => r.key),
       );
       const results = await Promise.allSettled(
         p.steps.map(async (step, i) => {
           const idempotencyKey = keys[i]!;
           if (done.has(idempotencyKey)) return;
-          const request = { idempotencyKey, orderId: p.orderId, serviceId: serviceIdFor(p.orderId, step), componentId: step.componentId, phase: p.phase, configuration: step.configuration };
-          const [row] = await db.insert(activations).values({ idempotencyKey, orderId: p.orderId, componentId: step.componentId, phase: p.phase, attempt, request, status: 'sent' }).returning({ id: activations.id });
+          const request = {
+            idempotencyKey,
+            orderId: p.orderId,
+            serviceId: serviceIdFor(p.orderId, step),
+            componentId: step.componentId,
+            phase: p.phase,
+            configuration: step.configuration,
+          };
+          const [row] = await db
+            .insert(activations)
+            .values({ idempotencyKey, orderId: p.orderId, componentId: step.componentId, phase: p.phase, attempt, request, status: 'sent' })
+            .returning({ id: activations.id });
           try {
             const result = await activation.activate(request);
             await db.update(activations).set({ status: 'succeeded', result }).where(eq(activations.id, row!.id));
           } catch (err) {
-            await db.update(activations).set({ status: 'failed', result: { error: (err as Error).message } }).where(eq(activations.id, row!.id));
+            await db
+              .update(activations)
+              .set({ status: 'failed', result: { error: (err as Error).message } })
+              .where(eq(activations.id, row!.id));
             throw err;
           }
         }),
@@ -117,7 +162,10 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
     async completeOrder(c: { orderId: string }): Promise<void> {
       const now = new Date();
       await db.transaction(async (tx) => {
-        await tx.update(serviceInstances).set({ state: 'active', activatedAt: now, updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
+        await tx
+          .update(serviceInstances)
+          .set({ state: 'active', activatedAt: now, updatedAt: now })
+          .where(eq(serviceInstances.orderId, c.orderId));
         await tx.update(productOrders).set({ state: 'completed', completedAt: now, updatedAt: now }).where(eq(productOrders.id, c.orderId));
       });
     },
@@ -125,16 +173,29 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
     /** Cancellation undoes in reverse: RFBs withdrawn, open tasks cancelled, activations reversed. */
     async compensateOrder(c: { orderId: string; reason: string }): Promise<void> {
       const now = new Date();
-      await db.update(rfbs).set({ status: 'withdrawn', reason: c.reason }).where(and(eq(rfbs.orderId, c.orderId), eq(rfbs.status, 'sent')));
-      const open = await db.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.subjectType, 'order'), eq(tasks.subjectId, c.orderId), inArray(tasks.status, ['opened', 'inProgress'])));
+      await db
+        .update(rfbs)
+        .set({ status: 'withdrawn', reason: c.reason })
+        .where(and(eq(rfbs.orderId, c.orderId), eq(rfbs.status, 'sent')));
+      const open = await db
+        .select({ id: tasks.id })
+        .from(tasks)
+        .where(and(eq(tasks.subjectType, 'order'), eq(tasks.subjectId, c.orderId), inArray(tasks.status, ['opened', 'inProgress'])));
       for (const t of open) {
         await db.update(tasks).set({ status: 'cancelled', updatedAt: now }).where(eq(tasks.id, t.id));
         await db.insert(taskEvents).values({ taskId: t.id, action: 'cancel', actor: 'system', at: now, details: { reason: c.reason } });
       }
-      const activated = await db.select().from(activations).where(and(eq(activations.orderId, c.orderId), eq(activations.status, 'succeeded')));
+      const activated = await db
+        .select()
+        .from(activations)
+        .where(and(eq(activations.orderId, c.orderId), eq(activations.status, 'succeeded')));
       for (const a of activated.reverse()) {
         const request = a.request as { serviceId: string; idempotencyKey: string };
-        await activation.deactivate({ idempotencyKey: request.idempotencyKey.replace(/:activate$/, ':deactivate'), serviceId: request.serviceId, activationId: (a.result as { activationId: string }).activationId });
+        await activation.deactivate({
+          idempotencyKey: request.idempotencyKey.replace(/:activate$/, ':deactivate'),
+          serviceId: request.serviceId,
+          activationId: (a.result as { activationId: string }).activationId,
+        });
       }
       await db.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
       await db.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));

@@ -38,30 +38,30 @@ export const newApiKey = () => `orq_${randomBytes(32).toString('base64url')}`;
 /** Runs before every route; `app.db` must be decorated first. */
 export const auth = fp<{ adminApiKey?: string }>(
   async (app, o) => {
-  const bootstrapHash = o.adminApiKey ? hashApiKey(o.adminApiKey) : undefined;
-  app.decorateRequest('principal', null as unknown as Principal);
+    const bootstrapHash = o.adminApiKey ? hashApiKey(o.adminApiKey) : undefined;
+    app.decorateRequest('principal', null as unknown as Principal);
 
-  app.decorate('accessMatrix', []);
-  app.addHook('onRoute', (route) => {
-    const roles = route.config?.roles;
-    if (route.url.startsWith('/api/') && roles === undefined) {
-      throw new Error(`Route ${route.method} ${route.url} must declare the roles it admits (config.roles)`);
-    }
-    for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') app.accessMatrix.push({ method, url: route.url, roles: roles ?? 'public' });
-    }
-  });
+    app.decorate('accessMatrix', []);
+    app.addHook('onRoute', (route) => {
+      const roles = route.config?.roles;
+      if (route.url.startsWith('/api/') && roles === undefined) {
+        throw new Error(`Route ${route.method} ${route.url} must declare the roles it admits (config.roles)`);
+      }
+      for (const method of [route.method].flat()) {
+        if (method !== 'HEAD') app.accessMatrix.push({ method, url: route.url, roles: roles ?? 'public' });
+      }
+    });
 
-  app.addHook('onRequest', async (request) => {
-    const roles = request.routeOptions.config.roles;
-    if (roles === undefined || roles === 'public') return;
-    request.principal = await authenticate(request, app.db, bootstrapHash);
-    if (!roles.includes(request.principal.role)) {
-      throw new DomainError('FORBIDDEN', `Role ${request.principal.role} may not call ${request.method} ${request.routeOptions.url}`, {
-        allowedRoles: roles,
-      });
-    }
-  });
+    app.addHook('onRequest', async (request) => {
+      const roles = request.routeOptions.config.roles;
+      if (roles === undefined || roles === 'public') return;
+      request.principal = await authenticate(request, app.db, bootstrapHash);
+      if (!roles.includes(request.principal.role)) {
+        throw new DomainError('FORBIDDEN', `Role ${request.principal.role} may not call ${request.method} ${request.routeOptions.url}`, {
+          allowedRoles: roles,
+        });
+      }
+    });
   },
   { name: 'orquesta-auth', dependencies: ['orquesta-errors'] },
 );

@@ -107,7 +107,11 @@ function toReply(err: unknown): { status: number; body: ErrorBody } {
     }));
     return {
       status: 400,
-      body: { code: 'VALIDATION_FAILED', message: `Invalid ${fe.validationContext ?? 'request'}: ${issues.map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`, details: { issues } },
+      body: {
+        code: 'VALIDATION_FAILED',
+        message: `Invalid ${fe.validationContext ?? 'request'}: ${issues.map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`,
+        details: { issues },
+      },
     };
   }
   // Fastify's own client errors (bad JSON, wrong content type, body too large) keep their status.
@@ -121,11 +125,11 @@ function toReply(err: unknown): { status: number; body: ErrorBody } {
 export const errorHandling = fp(
   async (app) => {
     app.setErrorHandler((err, request, reply) => {
-    const { status, body } = toReply(err);
-    if (status >= 500) request.log.error({ err }, 'request failed');
-    else request.log.info({ code: body.code, status }, 'request refused');
-    return reply.code(status).send(body);
-  });
+      const { status, body } = toReply(err);
+      if (status >= 500) request.log.error({ err }, 'request failed');
+      else request.log.info({ code: body.code, status }, 'request refused');
+      return reply.code(status).send(body);
+    });
     app.setNotFoundHandler((request, reply) =>
       reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
     );

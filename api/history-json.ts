@@ -13,4 +13,5 @@ const historyType = proto.temporal.api.history.v1.History as unknown as Paramete
 export const historyToJson = (history: History): { events: unknown[] } =>
   protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history) as never) as { events: unknown[] };
 
-export const historyFromJson = (json: unknown): History => protojson.fromJson(historyType, json as never, { ignoreUnknownFields: true }) as History;
+export const historyFromJson = (json: unknown): History =>
+  protojson.fromJson(historyType, json as never, { ignoreUnknownFields: true }) as History;

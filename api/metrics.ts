@@ -15,21 +15,21 @@ declare module 'fastify' {
 
 export const httpMetrics = fp(
   async (app) => {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'orquesta_api_' });
-  const duration = new Histogram({
-    name: 'orquesta_http_request_duration_seconds',
-    help: 'HTTP request duration by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    // The route pattern, never the raw URL: ids in paths would explode the label set.
-    const route = request.routeOptions.url ?? 'unmatched';
-    duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-  });
-  app.decorate('metrics', registry);
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'orquesta_api_' });
+    const duration = new Histogram({
+      name: 'orquesta_http_request_duration_seconds',
+      help: 'HTTP request duration by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, never the raw URL: ids in paths would explode the label set.
+      const route = request.routeOptions.url ?? 'unmatched';
+      duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+    app.decorate('metrics', registry);
   },
   { name: 'orquesta-metrics' },
 );

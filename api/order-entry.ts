@@ -23,10 +23,12 @@ import { DomainError } from './errors.js';
 
 export const orderRequest = z
   .object({
-    externalId: z.string().min(1).max(100).optional().describe('The caller\'s own reference; repeating it returns the first order'),
+    externalId: z.string().min(1).max(100).optional().describe("The caller's own reference; repeating it returns the first order"),
     customer: z.union([
       z.object({ id: z.string().min(1).max(64) }).strict(),
-      z.object({ name: z.string().min(1).max(200), taxId: z.string().regex(/^[A-Za-z0-9-]{3,32}$/, 'letters, digits and dashes') }).strict(),
+      z
+        .object({ name: z.string().min(1).max(200), taxId: z.string().regex(/^[A-Za-z0-9-]{3,32}$/, 'letters, digits and dashes') })
+        .strict(),
     ]),
     contact: z.object({ name: z.string().min(1).max(200), email: z.email().max(254), phone: z.string().max(40).optional() }).strict(),
     items: z
@@ -34,7 +36,11 @@ export const orderRequest = z
         z
           .object({
             offeringId: z.string().min(1).max(100),
-            components: z.array(z.string().min(1).max(100)).max(50).default([]).describe('Optional components chosen; mandatory ones are always included'),
+            components: z
+              .array(z.string().min(1).max(100))
+              .max(50)
+              .default([])
+              .describe('Optional components chosen; mandatory ones are always included'),
             quantity: z.number().int().min(1).max(100).default(1),
             configuration: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,40}$/), z.string().max(500)).default({}),
           })
@@ -46,12 +52,20 @@ export const orderRequest = z
   .strict();
 export type OrderRequest = z.infer<typeof orderRequest>;
 
-export async function priceOrder(db: Db, orderId: string, request: OrderRequest): Promise<Pick<SubmitOrder, 'items' | 'plan' | 'oneTimeCents' | 'recurringCents' | 'currency'>> {
+export async function priceOrder(
+  db: Db,
+  orderId: string,
+  request: OrderRequest,
+): Promise<Pick<SubmitOrder, 'items' | 'plan' | 'oneTimeCents' | 'recurringCents' | 'currency'>> {
   const offeringIds = [...new Set(request.items.map((i) => i.offeringId))];
   const found = await db.select().from(products).where(inArray(products.id, offeringIds));
   const unknown = offeringIds.filter((id) => !found.some((p) => p.id === id));
   if (unknown.length) throw new DomainError('UNKNOWN_OFFERING', `Unknown offering ${unknown.join(', ')}`, { offeringIds: unknown });
-  const components = await db.select().from(productComponents).where(inArray(productComponents.productId, offeringIds)).orderBy(asc(productComponents.position));
+  const components = await db
+    .select()
+    .from(productComponents)
+    .where(inArray(productComponents.productId, offeringIds))
+    .orderBy(asc(productComponents.position));
 
   const items: PricedItem[] = [];
   const plan: PlanStep[] = [];
@@ -60,7 +74,10 @@ export async function priceOrder(db: Db, orderId: string, request: OrderRequest)
     const own = components.filter((c) => c.productId === product.id);
     const strangers = item.components.filter((id) => !own.some((c) => c.id === id && !c.mandatory));
     if (strangers.length) {
-      throw new DomainError('UNKNOWN_COMPONENT', `Offering ${product.id} has no optional component ${strangers.join(', ')}`, { offeringId: product.id, componentIds: strangers });
+      throw new DomainError('UNKNOWN_COMPONENT', `Offering ${product.id} has no optional component ${strangers.join(', ')}`, {
+        offeringId: product.id,
+        componentIds: strangers,
+      });
     }
     const chosen = own.filter((c) => c.mandatory || item.components.includes(c.id));
     const position = index + 1;
@@ -76,7 +93,16 @@ export async function priceOrder(db: Db, orderId: string, request: OrderRequest)
       recurringCents: item.quantity * (product.recurringCents + chosen.reduce((sum, c) => sum + c.recurringCents, 0)),
     });
     for (const c of chosen) {
-      plan.push({ key: `${position}.${c.id}`, itemId: id, offeringId: product.id, componentId: c.id, name: c.name, fulfilment: c.fulfilment, manualGroup: c.manualGroup, configuration: item.configuration });
+      plan.push({
+        key: `${position}.${c.id}`,
+        itemId: id,
+        offeringId: product.id,
+        componentId: c.id,
+        name: c.name,
+        fulfilment: c.fulfilment,
+        manualGroup: c.manualGroup,
+        configuration: item.configuration,
+      });
     }
   }
   return {
@@ -94,7 +120,11 @@ export async function priceOrder(db: Db, orderId: string, request: OrderRequest)
  */
 export function orderIdFor(request: OrderRequest, idempotencyKey: string | undefined, keyId: string): string {
   const customerRef = 'id' in request.customer ? request.customer.id : `tax:${request.customer.taxId}`;
-  const seed = request.externalId ? `external:${customerRef}:${request.externalId}` : idempotencyKey ? `key:${keyId}:${idempotencyKey}` : randomUUID();
+  const seed = request.externalId
+    ? `external:${customerRef}:${request.externalId}`
+    : idempotencyKey
+      ? `key:${keyId}:${idempotencyKey}`
+      : randomUUID();
   return `ORD-${createHash('sha256').update(seed).digest('hex').slice(0, 16).toUpperCase()}`;
 }
 

@@ -39,14 +39,17 @@ function optionalTsToDate(ts: { seconds?: unknown; nanos?: number | null } | nul
 const camel = (upper: string) => upper.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const pascal = (upper: string) => camel(upper).replace(/^./, (c) => c.toUpperCase());
 
-const failureView = z.object({ message: z.string(), type: z.string().optional(), cause: z.string().optional() }).meta({ id: 'FailureSummary' });
+const failureView = z
+  .object({ message: z.string(), type: z.string().optional(), cause: z.string().optional() })
+  .meta({ id: 'FailureSummary' });
 export type FailureView = z.infer<typeof failureView>;
 
 function summarizeFailure(f: Failure): FailureView | undefined {
   if (!f) return undefined;
   return {
     message: f.message ?? '',
-    type: f.applicationFailureInfo?.type ?? (f.timeoutFailureInfo ? 'Timeout' : f.canceledFailureInfo ? 'Canceled' : undefined) ?? undefined,
+    type:
+      f.applicationFailureInfo?.type ?? (f.timeoutFailureInfo ? 'Timeout' : f.canceledFailureInfo ? 'Canceled' : undefined) ?? undefined,
     cause: f.cause?.message ?? undefined,
   };
 }
@@ -65,7 +68,10 @@ export const workflowSummary = z
   .meta({ id: 'WorkflowSummary' });
 
 export const workflowListQuery = listQuery({
-  type: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a workflow type name').optional(),
+  type: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a workflow type name')
+    .optional(),
   status: z.enum(workflowStatuses).optional(),
   // Visibility has no offset: the pages before it are read and dropped, so it stays small.
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
@@ -132,16 +138,35 @@ export function toTimeline(events: HistoryEvent[]): TimelineEntry[] {
 
     if (e.workflowExecutionStartedEventAttributes) {
       const a = e.workflowExecutionStartedEventAttributes;
-      entry = { ...base, kind: 'workflow', name: a.workflowType?.name ?? undefined, attempt: a.attempt ?? undefined, detail: `task queue ${a.taskQueue?.name}` };
-    } else if (event.startsWith('WorkflowExecution') && !event.startsWith('WorkflowExecutionUpdate') && event !== 'WorkflowExecutionSignaled') {
+      entry = {
+        ...base,
+        kind: 'workflow',
+        name: a.workflowType?.name ?? undefined,
+        attempt: a.attempt ?? undefined,
+        detail: `task queue ${a.taskQueue?.name}`,
+      };
+    } else if (
+      event.startsWith('WorkflowExecution') &&
+      !event.startsWith('WorkflowExecutionUpdate') &&
+      event !== 'WorkflowExecutionSignaled'
+    ) {
       const a =
-        e.workflowExecutionFailedEventAttributes ?? e.workflowExecutionTimedOutEventAttributes ?? e.workflowExecutionTerminatedEventAttributes ?? e.workflowExecutionCanceledEventAttributes;
+        e.workflowExecutionFailedEventAttributes ??
+        e.workflowExecutionTimedOutEventAttributes ??
+        e.workflowExecutionTerminatedEventAttributes ??
+        e.workflowExecutionCanceledEventAttributes;
       const failure = summarizeFailure((a as { failure?: Failure } | undefined)?.failure);
-      const reason = e.workflowExecutionTerminatedEventAttributes?.reason ?? e.workflowExecutionCancelRequestedEventAttributes?.cause ?? undefined;
+      const reason =
+        e.workflowExecutionTerminatedEventAttributes?.reason ?? e.workflowExecutionCancelRequestedEventAttributes?.cause ?? undefined;
       entry = { ...base, kind: 'workflow', failure, detail: reason || undefined };
     } else if (e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) {
       const a = e.workflowTaskFailedEventAttributes;
-      entry = { ...base, kind: 'workflowTask', failure: summarizeFailure(a?.failure), detail: a?.cause ? temporal.api.enums.v1.WorkflowTaskFailedCause[a.cause] : undefined };
+      entry = {
+        ...base,
+        kind: 'workflowTask',
+        failure: summarizeFailure(a?.failure),
+        detail: a?.cause ? temporal.api.enums.v1.WorkflowTaskFailedCause[a.cause] : undefined,
+      };
     } else if (e.activityTaskScheduledEventAttributes) {
       const a = e.activityTaskScheduledEventAttributes;
       activityBySchedule.set(scheduled(e.eventId), a.activityType?.name ?? '');
@@ -149,7 +174,13 @@ export function toTimeline(events: HistoryEvent[]): TimelineEntry[] {
     } else if (e.activityTaskStartedEventAttributes) {
       const a = e.activityTaskStartedEventAttributes;
       attemptBySchedule.set(scheduled(a.scheduledEventId), a.attempt ?? 1);
-      entry = { ...base, kind: 'activity', name: activityBySchedule.get(scheduled(a.scheduledEventId)), attempt: a.attempt ?? undefined, failure: summarizeFailure(a.lastFailure) };
+      entry = {
+        ...base,
+        kind: 'activity',
+        name: activityBySchedule.get(scheduled(a.scheduledEventId)),
+        attempt: a.attempt ?? undefined,
+        failure: summarizeFailure(a.lastFailure),
+      };
     } else if (
       e.activityTaskCompletedEventAttributes ||
       e.activityTaskFailedEventAttributes ||
@@ -164,7 +195,13 @@ export function toTimeline(events: HistoryEvent[]): TimelineEntry[] {
         e.activityTaskCanceledEventAttributes ??
         e.activityTaskCancelRequestedEventAttributes!;
       const id = scheduled(a.scheduledEventId);
-      entry = { ...base, kind: 'activity', name: activityBySchedule.get(id), attempt: attemptBySchedule.get(id), failure: summarizeFailure((a as { failure?: Failure }).failure) };
+      entry = {
+        ...base,
+        kind: 'activity',
+        name: activityBySchedule.get(id),
+        attempt: attemptBySchedule.get(id),
+        failure: summarizeFailure((a as { failure?: Failure }).failure),
+      };
     } else if (e.workflowExecutionSignaledEventAttributes) {
       entry = { ...base, kind: 'signal', name: e.workflowExecutionSignaledEventAttributes.signalName ?? undefined };
     } else if (e.workflowExecutionUpdateAdmittedEventAttributes) {
@@ -178,7 +215,13 @@ export function toTimeline(events: HistoryEvent[]): TimelineEntry[] {
     } else if (e.workflowExecutionUpdateCompletedEventAttributes) {
       const a = e.workflowExecutionUpdateCompletedEventAttributes;
       const id = a.meta?.updateId ?? '';
-      entry = { ...base, kind: 'update', name: updateNameById.get(id), failure: summarizeFailure(a.outcome?.failure), detail: `update id ${id}` };
+      entry = {
+        ...base,
+        kind: 'update',
+        name: updateNameById.get(id),
+        failure: summarizeFailure(a.outcome?.failure),
+        detail: `update id ${id}`,
+      };
     } else if (e.timerStartedEventAttributes) {
       const a = e.timerStartedEventAttributes;
       const seconds = Number(a.startToFireTimeout?.seconds ?? 0) + (a.startToFireTimeout?.nanos ?? 0) / 1e9;
@@ -191,17 +234,34 @@ export function toTimeline(events: HistoryEvent[]): TimelineEntry[] {
       entry = { ...base, kind: 'child', name: a.workflowType?.name ?? undefined, detail: `workflow id ${a.workflowId}` };
     } else if (event.startsWith('ChildWorkflowExecution') || event.startsWith('StartChildWorkflowExecution')) {
       const a = Object.entries(e).find(([k, v]) => k.endsWith('EventAttributes') && v)?.[1] as
-        | { initiatedEventId?: unknown; workflowExecution?: { workflowId?: string }; failure?: Failure }
-        | undefined;
-      entry = { ...base, kind: 'child', name: childBySchedule.get(scheduled(a?.initiatedEventId)), failure: summarizeFailure(a?.failure), detail: a?.workflowExecution?.workflowId ? `workflow id ${a.workflowExecution.workflowId}` : undefined };
+        { initiatedEventId?: unknown; workflowExecution?: { workflowId?: string }; failure?: Failure } | undefined;
+      entry = {
+        ...base,
+        kind: 'child',
+        name: childBySchedule.get(scheduled(a?.initiatedEventId)),
+        failure: summarizeFailure(a?.failure),
+        detail: a?.workflowExecution?.workflowId ? `workflow id ${a.workflowExecution.workflowId}` : undefined,
+      };
     } else if (e.markerRecordedEventAttributes) {
       const a = e.markerRecordedEventAttributes;
       // Local activities and patches are markers; their details say which activity or patch.
       const details = markerDetails(a.details?.data ?? a.details?.['patch-data']);
       if (a.markerName === 'core_local_activity') {
-        entry = { ...base, kind: 'activity', name: details?.activity_type as string | undefined, attempt: details?.attempt as number | undefined, failure: summarizeFailure(a.failure), detail: 'local activity' };
+        entry = {
+          ...base,
+          kind: 'activity',
+          name: details?.activity_type as string | undefined,
+          attempt: details?.attempt as number | undefined,
+          failure: summarizeFailure(a.failure),
+          detail: 'local activity',
+        };
       } else {
-        entry = { ...base, kind: 'marker', name: a.markerName ?? undefined, detail: a.markerName === 'core_patch' && details?.id ? `patch ${details.id}` : undefined };
+        entry = {
+          ...base,
+          kind: 'marker',
+          name: a.markerName ?? undefined,
+          detail: a.markerName === 'core_patch' && details?.id ? `patch ${details.id}` : undefined,
+        };
       }
     }
     entries.push(entry);
@@ -225,7 +285,11 @@ export function pendingUpdates(events: HistoryEvent[]): { updateId: string; name
   for (const e of events) {
     const accepted = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
     if (accepted?.meta?.updateId) {
-      open.set(accepted.meta.updateId, { updateId: accepted.meta.updateId, name: accepted.input?.name ?? '', acceptedAt: optionalTsToDate(e.eventTime) ?? null });
+      open.set(accepted.meta.updateId, {
+        updateId: accepted.meta.updateId,
+        name: accepted.input?.name ?? '',
+        acceptedAt: optionalTsToDate(e.eventTime) ?? null,
+      });
     }
     const done = e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId;
     if (done) open.delete(done);
@@ -261,7 +325,10 @@ export const workflowDescription = workflowSummary
   .meta({ id: 'WorkflowDescription' });
 export type WorkflowDescriptionView = z.infer<typeof workflowDescription>;
 
-export async function describeWorkflow(t: { client: Client; connection: Connection; namespace: string }, workflowId: string): Promise<WorkflowDescriptionView> {
+export async function describeWorkflow(
+  t: { client: Client; connection: Connection; namespace: string },
+  workflowId: string,
+): Promise<WorkflowDescriptionView> {
   const handle = t.client.workflow.getHandle(workflowId);
   const d: WorkflowExecutionDescription = await handle.describe();
   const events = (await handle.fetchHistory()).events ?? [];
@@ -279,16 +346,23 @@ export async function describeWorkflow(t: { client: Client; connection: Connecti
     lastFailure: summarizeFailure(a.lastFailure) ?? null,
   }));
   const wt = d.raw.pendingWorkflowTask;
-  const lastTaskFailure = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure;
+  const lastTaskFailure = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes)
+    ?.workflowTaskFailedEventAttributes?.failure;
   const pendingWorkflowTask = wt
     ? {
-        state: camel(temporal.api.enums.v1.PendingWorkflowTaskState[wt.state ?? 0]?.replace(/^PENDING_WORKFLOW_TASK_STATE_/, '') ?? 'UNSPECIFIED'),
+        state: camel(
+          temporal.api.enums.v1.PendingWorkflowTaskState[wt.state ?? 0]?.replace(/^PENDING_WORKFLOW_TASK_STATE_/, '') ?? 'UNSPECIFIED',
+        ),
         attempt: wt.attempt ?? 1,
         lastFailure: (wt.attempt ?? 1) > 1 ? (summarizeFailure(lastTaskFailure) ?? null) : null,
       }
     : null;
   const updates = running ? pendingUpdates(events) : [];
-  const pendingChildren = (d.raw.pendingChildren ?? []).map((c) => ({ workflowId: c.workflowId ?? '', runId: c.runId ?? '', workflowType: c.workflowTypeName ?? '' }));
+  const pendingChildren = (d.raw.pendingChildren ?? []).map((c) => ({
+    workflowId: c.workflowId ?? '',
+    runId: c.runId ?? '',
+    workflowType: c.workflowTypeName ?? '',
+  }));
 
   let state: unknown = null;
   let stateError: string | null = null;
@@ -302,14 +376,20 @@ export async function describeWorkflow(t: { client: Client; connection: Connecti
   const diagnosis: string[] = [];
   if (running) {
     for (const a of pendingActivities) {
-      if (a.attempt > 1 || a.lastFailure) diagnosis.push(`activity ${a.activityType} (${a.activityId}) is on attempt ${a.attempt}${a.lastFailure ? `, last failure: ${a.lastFailure.message}` : ''}`);
+      if (a.attempt > 1 || a.lastFailure)
+        diagnosis.push(
+          `activity ${a.activityType} (${a.activityId}) is on attempt ${a.attempt}${a.lastFailure ? `, last failure: ${a.lastFailure.message}` : ''}`,
+        );
     }
     if (pendingWorkflowTask && pendingWorkflowTask.attempt > 1) {
-      diagnosis.push(`workflow task is failing (attempt ${pendingWorkflowTask.attempt})${pendingWorkflowTask.lastFailure ? `: ${pendingWorkflowTask.lastFailure.message}` : ''}; a code change without patched() is a common cause`);
+      diagnosis.push(
+        `workflow task is failing (attempt ${pendingWorkflowTask.attempt})${pendingWorkflowTask.lastFailure ? `: ${pendingWorkflowTask.lastFailure.message}` : ''}; a code change without patched() is a common cause`,
+      );
     }
     if (!(await hasPollers(t, d.taskQueue))) diagnosis.push(`no worker has polled task queue ${d.taskQueue} in the last minutes`);
     for (const u of updates) diagnosis.push(`update ${u.name} (${u.updateId}) is in progress`);
-    if (diagnosis.length === 0 && pendingActivities.length === 0 && pendingChildren.length === 0) diagnosis.push('waiting for a signal, an update or a timer');
+    if (diagnosis.length === 0 && pendingActivities.length === 0 && pendingChildren.length === 0)
+      diagnosis.push('waiting for a signal, an update or a timer');
   }
 
   return {

@@ -19,7 +19,9 @@ import { ensureTemporalBinaries } from '../runtime/temporal-binaries.js';
 import { freePort, startDevServer } from '../runtime/temporal-server.js';
 import { bundleWorkflows } from '../runtime/worker.js';
 
-const { values: args } = parseArgs({ options: { orders: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '10' } } });
+const { values: args } = parseArgs({
+  options: { orders: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '10' } },
+});
 const orders = Number(args.orders);
 const concurrency = Number(args.concurrency);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -101,7 +103,8 @@ async function main() {
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
     return json;
   }
-  const keyFor = async (role: string, extra = {}) => (await call(adminKey, 'POST', '/apiKeys', '/api/v1/apiKeys', { role, ...extra })).key as string;
+  const keyFor = async (role: string, extra = {}) =>
+    (await call(adminKey, 'POST', '/apiKeys', '/api/v1/apiKeys', { role, ...extra })).key as string;
   const agent = await keyFor('agent');
   const billing = await keyFor('billing');
   const backoffice = await keyFor('backoffice', { groups: ['provisioning', 'web-marketing'] });
@@ -125,17 +128,31 @@ async function main() {
     const id = order.id as string;
     let o = await until(agent, id, (o) => o.milestones.acceptance1.status === 'inProgress' && o.openTasks.length === 2);
     const tasks = o.openTasks.map((t: { id: string }) => t.id) as string[];
-    await call(agent, 'POST', '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, { phase: 1, decision: 'accepted' });
+    await call(agent, 'POST', '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, {
+      phase: 1,
+      decision: 'accepted',
+    });
     o = await until(agent, id, (o) => o.readyForBilling.length === 1);
-    await call(billing, 'POST', '/billing/acknowledgements', '/api/v1/billing/acknowledgements', { rfbId: o.readyForBilling[0].id, status: 'accepted' });
+    await call(billing, 'POST', '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
+      rfbId: o.readyForBilling[0].id,
+      status: 'accepted',
+    });
     for (const task of tasks) {
       await call(backoffice, 'POST', '/tasks/:id/start', `/api/v1/tasks/${encodeURIComponent(task)}/start`, {});
-      await call(backoffice, 'POST', '/tasks/:id/complete', `/api/v1/tasks/${encodeURIComponent(task)}/complete`, { outcome: { done: true } });
+      await call(backoffice, 'POST', '/tasks/:id/complete', `/api/v1/tasks/${encodeURIComponent(task)}/complete`, {
+        outcome: { done: true },
+      });
     }
     await until(agent, id, (o) => o.milestones.acceptance2.status === 'inProgress');
-    await call(agent, 'POST', '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, { phase: 2, decision: 'accepted' });
+    await call(agent, 'POST', '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, {
+      phase: 2,
+      decision: 'accepted',
+    });
     o = await until(agent, id, (o) => o.readyForBilling.length === 2);
-    await call(billing, 'POST', '/billing/acknowledgements', '/api/v1/billing/acknowledgements', { rfbId: o.readyForBilling[1].id, status: 'accepted' });
+    await call(billing, 'POST', '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
+      rfbId: o.readyForBilling[1].id,
+      status: 'accepted',
+    });
     await until(agent, id, (o) => o.state === 'completed');
     return performance.now() - started;
   }
@@ -174,7 +191,12 @@ async function main() {
       const started = performance.now();
       await client.workflow.executeUpdateWithStart('step', {
         args: [0],
-        startWorkflowOperation: new WithStartWorkflowOperation('baselineOrder', { workflowId, taskQueue, args: [mainActivities, updates], workflowIdConflictPolicy: 'USE_EXISTING' }),
+        startWorkflowOperation: new WithStartWorkflowOperation('baselineOrder', {
+          workflowId,
+          taskQueue,
+          args: [mainActivities, updates],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
       });
       const handle = client.workflow.getHandle(workflowId);
       for (let u = 1; u < updates; u++) await handle.executeUpdate('step', { args: [u] });
@@ -191,14 +213,21 @@ async function main() {
 
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   console.log(`\nOrquesta order benchmark: ${orders} datahost orders (all 8 optional components), concurrency ${concurrency}`);
-  console.log(`machine: ${(await import('node:os')).cpus().length} cores, ${(await import('node:os')).cpus()[0]?.model}, node ${process.version}`);
+  console.log(
+    `machine: ${(await import('node:os')).cpus().length} cores, ${(await import('node:os')).cpus()[0]?.model}, node ${process.version}`,
+  );
   console.log(`\nend to end via the API`);
   console.log(`  throughput            ${ordersPerSecond.toFixed(2)} orders/s (${seconds.toFixed(1)} s)`);
-  console.log(`  completion time       p50 ${ms(percentile(times, 50))}  p95 ${ms(percentile(times, 95))}  p99 ${ms(percentile(times, 99))}`);
+  console.log(
+    `  completion time       p50 ${ms(percentile(times, 50))}  p95 ${ms(percentile(times, 95))}  p99 ${ms(percentile(times, 99))}`,
+  );
   console.log(`  peak memory (RSS)     api ${apiPeak.toFixed(0)} MB, worker ${workerPeak.toFixed(0)} MB`);
-  console.log(`  CPU used in the run    ${cpuUsed.map(([name, cpu]) => `${name} ${cpu.toFixed(1)} s`).join(', ')} (of ${(2 * seconds).toFixed(1)} core-seconds; PostgreSQL the rest)`);
+  console.log(
+    `  CPU used in the run    ${cpuUsed.map(([name, cpu]) => `${name} ${cpu.toFixed(1)} s`).join(', ')} (of ${(2 * seconds).toFixed(1)} core-seconds; PostgreSQL the rest)`,
+  );
   console.log(`  API latency by route  (p50 / p99, calls)`);
-  for (const [route, xs] of [...latencies.entries()].sort()) console.log(`    ${route.padEnd(36)} ${ms(percentile(xs, 50)).padStart(7)} / ${ms(percentile(xs, 99)).padStart(7)}  (${xs.length})`);
+  for (const [route, xs] of [...latencies.entries()].sort())
+    console.log(`    ${route.padEnd(36)} ${ms(percentile(xs, 50)).padStart(7)} / ${ms(percentile(xs, 99)).padStart(7)}  (${xs.length})`);
   console.log(`\nraw Temporal baseline (${mainActivities} activities + ${updates} updates per order, no-op)`);
   console.log(`  throughput            ${baselinePerSecond.toFixed(2)} orders/s (${baseline.seconds.toFixed(1)} s)`);
   console.log(`  completion time       p50 ${ms(percentile(baseline.times, 50))}  p99 ${ms(percentile(baseline.times, 99))}`);

@@ -42,7 +42,10 @@ export const apiKeys = pgTable(
     keyHash: text('key_hash').notNull().unique(),
     role: text('role').$type<Role>().notNull(),
     /** Inbox groups a back-office key may work (e.g. `provisioning`, `fallout`). */
-    groups: text('groups').array().notNull().default(sql`'{}'::text[]`),
+    groups: text('groups')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** A customer key sees only this customer's records. */
     customerId: text('customer_id'),
     label: text('label'),
@@ -71,7 +74,9 @@ export const contacts = pgTable(
   'contacts',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    customerId: text('customer_id').notNull().references(() => customers.id),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
     name: text('name').notNull(),
     email: text('email').notNull(),
     phone: text('phone'),
@@ -96,7 +101,9 @@ export const productComponents = pgTable(
   'product_components',
   {
     id: text('id').primaryKey(),
-    productId: text('product_id').notNull().references(() => products.id),
+    productId: text('product_id')
+      .notNull()
+      .references(() => products.id),
     name: text('name').notNull(),
     mandatory: boolean('mandatory').notNull(),
     fulfilment: text('fulfilment').$type<Fulfilment>().notNull(),
@@ -118,8 +125,12 @@ export const productOrders = pgTable(
   'product_orders',
   {
     id: text('id').primaryKey(),
-    customerId: text('customer_id').notNull().references(() => customers.id),
-    contactId: uuid('contact_id').notNull().references(() => contacts.id),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
     externalId: text('external_id'),
     state: text('state').$type<OrderState>().notNull(),
     currency: text('currency').notNull(),
@@ -141,9 +152,13 @@ export const productOrders = pgTable(
 
 export const orderItems = pgTable('order_items', {
   id: text('id').primaryKey(),
-  orderId: text('order_id').notNull().references(() => productOrders.id),
+  orderId: text('order_id')
+    .notNull()
+    .references(() => productOrders.id),
   position: integer('position').notNull(),
-  offeringId: text('offering_id').notNull().references(() => products.id),
+  offeringId: text('offering_id')
+    .notNull()
+    .references(() => products.id),
   quantity: integer('quantity').notNull(),
   componentIds: text('component_ids').array().notNull(),
   configuration: jsonb('configuration').$type<Record<string, string>>().notNull(),
@@ -155,8 +170,12 @@ export const serviceInstances = pgTable(
   'service_instances',
   {
     id: text('id').primaryKey(),
-    orderId: text('order_id').notNull().references(() => productOrders.id),
-    customerId: text('customer_id').notNull().references(() => customers.id),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => productOrders.id),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
     offeringId: text('offering_id').notNull(),
     componentId: text('component_id').notNull(),
     state: text('state').$type<ServiceState>().notNull(),
@@ -181,7 +200,11 @@ export const activations = pgTable(
     status: text('status').$type<ActivationStatus>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('activations_key_idx').on(t.idempotencyKey), index('activations_order_idx').on(t.orderId), check('activations_status_check', oneOf(t.status, activationStatuses))],
+  (t) => [
+    index('activations_key_idx').on(t.idempotencyKey),
+    index('activations_order_idx').on(t.orderId),
+    check('activations_status_check', oneOf(t.status, activationStatuses)),
+  ],
 );
 
 /** Ready-for-billing hand-offs; billing starts only after one is acknowledged. */
@@ -189,7 +212,9 @@ export const rfbs = pgTable(
   'rfbs',
   {
     id: text('id').primaryKey(),
-    orderId: text('order_id').notNull().references(() => productOrders.id),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => productOrders.id),
     phase: integer('phase').notNull(),
     status: text('status').$type<RfbStatus>().notNull(),
     payload: jsonb('payload').notNull(),
@@ -237,7 +262,9 @@ export const taskEvents = pgTable(
   'task_events',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    taskId: text('task_id').notNull().references(() => tasks.id),
+    taskId: text('task_id')
+      .notNull()
+      .references(() => tasks.id),
     action: text('action').notNull(),
     actor: text('actor').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull(),

@@ -4,7 +4,15 @@
  */
 import { and, asc, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { milestoneNames, openTaskStatuses, type OrderState, type RfbStatus, type ServiceState, type TaskKind, type TaskStatus } from '../domain/vocabulary.js';
+import {
+  milestoneNames,
+  openTaskStatuses,
+  type OrderState,
+  type RfbStatus,
+  type ServiceState,
+  type TaskKind,
+  type TaskStatus,
+} from '../domain/vocabulary.js';
 import type { NotificationView, OrderView, ReadyForBilling, RfbView, ServiceView, TaskView } from '../domain/views.js';
 import type { Db } from './client.js';
 import { notifications, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from './schema.js';
@@ -22,10 +30,20 @@ const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 const money = (cents: number) => Math.round(cents) / 100;
 /** A row's one-time and recurring prices, kept in cents, shown in units. */
-export const priceOf = (row: { oneTimeCents: number; recurringCents: number }) => ({ oneTime: money(row.oneTimeCents), recurring: money(row.recurringCents) });
+export const priceOf = (row: { oneTimeCents: number; recurringCents: number }) => ({
+  oneTime: money(row.oneTimeCents),
+  recurring: money(row.recurringCents),
+});
 
 /** One page of ids in the given order, and how many rows match in all. */
-async function pageOfIds(db: Db, table: PgTable, id: PgColumn, where: SQL | undefined, orderBy: SQL[], page: Page): Promise<{ ids: string[]; total: number }> {
+async function pageOfIds(
+  db: Db,
+  table: PgTable,
+  id: PgColumn,
+  where: SQL | undefined,
+  orderBy: SQL[],
+  page: Page,
+): Promise<{ ids: string[]; total: number }> {
   const [rows, total] = await Promise.all([
     db
       .select({ id })
@@ -110,12 +128,26 @@ export async function loadOrderViews(db: Db, ids: string[]): Promise<OrderView[]
     db.select().from(orderItems).where(inArray(orderItems.orderId, ids)).orderBy(asc(orderItems.position)),
     db.select().from(rfbs).where(inArray(rfbs.orderId, ids)).orderBy(asc(rfbs.sentAt)),
     db
-      .select({ subjectId: tasks.subjectId, id: tasks.id, kind: tasks.kind, group: tasks.group, status: tasks.status, assignee: tasks.assignee, title: tasks.title, dueAt: tasks.dueAt })
+      .select({
+        subjectId: tasks.subjectId,
+        id: tasks.id,
+        kind: tasks.kind,
+        group: tasks.group,
+        status: tasks.status,
+        assignee: tasks.assignee,
+        title: tasks.title,
+        dueAt: tasks.dueAt,
+      })
       .from(tasks)
       .where(and(eq(tasks.subjectType, 'order'), inArray(tasks.subjectId, ids), inArray(tasks.status, [...openTaskStatuses])))
       .orderBy(asc(tasks.id)),
     db
-      .select({ orderId: serviceInstances.orderId, id: serviceInstances.id, componentId: serviceInstances.componentId, state: serviceInstances.state })
+      .select({
+        orderId: serviceInstances.orderId,
+        id: serviceInstances.id,
+        componentId: serviceInstances.componentId,
+        state: serviceInstances.state,
+      })
       .from(serviceInstances)
       .where(inArray(serviceInstances.orderId, ids))
       .orderBy(asc(serviceInstances.id)),
@@ -134,7 +166,14 @@ export async function loadOrderViews(db: Db, ids: string[]): Promise<OrderView[]
       totals: priceOf(order),
       items: items
         .filter((i) => i.orderId === order.id)
-        .map((i) => ({ id: i.id, offeringId: i.offeringId, quantity: i.quantity, componentIds: i.componentIds, configuration: i.configuration, price: priceOf(i) })),
+        .map((i) => ({
+          id: i.id,
+          offeringId: i.offeringId,
+          quantity: i.quantity,
+          componentIds: i.componentIds,
+          configuration: i.configuration,
+          price: priceOf(i),
+        })),
       // jsonb does not keep key order; show milestones in process order.
       milestones: Object.fromEntries(milestoneNames.map((name) => [name, order.milestones[name]])) as OrderView['milestones'],
       openTasks: openTasks.filter((t) => t.subjectId === order.id).map(({ subjectId: _, ...t }) => ({ ...t, dueAt: isoOrNull(t.dueAt) })),
@@ -154,8 +193,18 @@ export async function loadOrderView(db: Db, orderId: string): Promise<OrderView 
 
 /** Orders, newest first. */
 export async function listOrders(db: Db, f: { state?: OrderState; customerId?: string }, page: Page): Promise<PageOf<OrderView>> {
-  const where = and(f.state ? eq(productOrders.state, f.state) : undefined, f.customerId ? eq(productOrders.customerId, f.customerId) : undefined);
-  const { ids, total } = await pageOfIds(db, productOrders, productOrders.id, where, [desc(productOrders.submittedAt), desc(productOrders.id)], page);
+  const where = and(
+    f.state ? eq(productOrders.state, f.state) : undefined,
+    f.customerId ? eq(productOrders.customerId, f.customerId) : undefined,
+  );
+  const { ids, total } = await pageOfIds(
+    db,
+    productOrders,
+    productOrders.id,
+    where,
+    [desc(productOrders.submittedAt), desc(productOrders.id)],
+    page,
+  );
   return { items: await loadOrderViews(db, ids), total };
 }
 
@@ -175,11 +224,18 @@ export async function loadRfbView(db: Db, id: string): Promise<RfbView | undefin
 
 export async function listRfbs(db: Db, f: { status?: RfbStatus }, page: Page): Promise<PageOf<RfbView>> {
   const where = f.status ? eq(rfbs.status, f.status) : undefined;
-  const [rows, total] = await Promise.all([db.select().from(rfbs).where(where).orderBy(asc(rfbs.sentAt), asc(rfbs.id)).limit(page.limit).offset(page.offset), db.$count(rfbs, where)]);
+  const [rows, total] = await Promise.all([
+    db.select().from(rfbs).where(where).orderBy(asc(rfbs.sentAt), asc(rfbs.id)).limit(page.limit).offset(page.offset),
+    db.$count(rfbs, where),
+  ]);
   return { items: rows.map(rfbViewOf), total };
 }
 
-export async function listServices(db: Db, f: { customerId?: string; orderId?: string; state?: ServiceState }, page: Page): Promise<PageOf<ServiceView>> {
+export async function listServices(
+  db: Db,
+  f: { customerId?: string; orderId?: string; state?: ServiceState },
+  page: Page,
+): Promise<PageOf<ServiceView>> {
   const where = and(
     f.customerId ? eq(serviceInstances.customerId, f.customerId) : undefined,
     f.orderId ? eq(serviceInstances.orderId, f.orderId) : undefined,
@@ -190,19 +246,37 @@ export async function listServices(db: Db, f: { customerId?: string; orderId?: s
     db.$count(serviceInstances, where),
   ]);
   return {
-    items: rows.map((s) => ({ id: s.id, orderId: s.orderId, customerId: s.customerId, offeringId: s.offeringId, componentId: s.componentId, state: s.state, activatedAt: isoOrNull(s.activatedAt) })),
+    items: rows.map((s) => ({
+      id: s.id,
+      orderId: s.orderId,
+      customerId: s.customerId,
+      offeringId: s.offeringId,
+      componentId: s.componentId,
+      state: s.state,
+      activatedAt: isoOrNull(s.activatedAt),
+    })),
     total,
   };
 }
 
-export async function listNotifications(db: Db, f: { recipient?: string; subjectId?: string; kind?: string }, page: Page): Promise<PageOf<NotificationView>> {
+export async function listNotifications(
+  db: Db,
+  f: { recipient?: string; subjectId?: string; kind?: string },
+  page: Page,
+): Promise<PageOf<NotificationView>> {
   const where = and(
     f.recipient ? eq(notifications.recipient, f.recipient) : undefined,
     f.subjectId ? eq(notifications.subjectId, f.subjectId) : undefined,
     f.kind ? eq(notifications.kind, f.kind) : undefined,
   );
   const [rows, total] = await Promise.all([
-    db.select().from(notifications).where(where).orderBy(asc(notifications.createdAt), asc(notifications.id)).limit(page.limit).offset(page.offset),
+    db
+      .select()
+      .from(notifications)
+      .where(where)
+      .orderBy(asc(notifications.createdAt), asc(notifications.id))
+      .limit(page.limit)
+      .offset(page.offset),
     db.$count(notifications, where),
   ]);
   return { items: rows.map((n) => ({ ...n, createdAt: iso(n.createdAt) })), total };

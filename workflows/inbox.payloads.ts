@@ -44,7 +44,9 @@ export const taskActionBodies = {
     .object({
       outcome: z
         .record(z.string(), z.unknown())
-        .describe(`Per task kind: manualFulfilment { done: true, reference?, note? }; fallout { action: ${falloutActions.join(' | ')}, reason? (a skip needs one) }`),
+        .describe(
+          `Per task kind: manualFulfilment { done: true, reference?, note? }; fallout { action: ${falloutActions.join(' | ')}, reason? (a skip needs one) }`,
+        ),
     })
     .strict(),
 } as const satisfies Record<TaskAction, z.ZodType>;

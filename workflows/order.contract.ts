@@ -85,7 +85,14 @@ export interface OrderWorkflowState {
   deadlines: { phase1: string | null };
 }
 
-export const orderRefusals = ['VALIDATION_FAILED', 'ACCEPTANCE_NOT_EXPECTED', 'ORDER_CLOSED', 'RFB_NOT_FOUND', 'RFB_WITHDRAWN', 'RFB_ALREADY_ACKNOWLEDGED'] as const;
+export const orderRefusals = [
+  'VALIDATION_FAILED',
+  'ACCEPTANCE_NOT_EXPECTED',
+  'ORDER_CLOSED',
+  'RFB_NOT_FOUND',
+  'RFB_WITHDRAWN',
+  'RFB_ALREADY_ACKNOWLEDGED',
+] as const;
 /** Codes a refused order update fails with; api/errors.ts maps each to its HTTP status. */
 export type OrderRefusal = (typeof orderRefusals)[number];
 
@@ -95,7 +102,9 @@ export function acceptanceVerdict(order: { orderId: string; awaitedAcceptance: 1
   return {
     ok: false,
     code: 'ACCEPTANCE_NOT_EXPECTED',
-    message: order.awaitedAcceptance ? `Order ${order.orderId} awaits acceptance ${order.awaitedAcceptance}, not ${phase}` : `Order ${order.orderId} is not awaiting a customer acceptance`,
+    message: order.awaitedAcceptance
+      ? `Order ${order.orderId} awaits acceptance ${order.awaitedAcceptance}, not ${phase}`
+      : `Order ${order.orderId} is not awaiting a customer acceptance`,
   };
 }
 
@@ -108,7 +117,10 @@ export function cancelVerdict(order: { orderId: string; state: OrderState; cance
 }
 
 /** Billing's answer to an RFB: a repeat of the same answer is a duplicate (answered, not applied). */
-export function rfbAcknowledgementVerdict(rfb: RfbState | undefined, ack: Pick<RfbAcknowledgement, 'rfbId' | 'status'>): Verdict<OrderRefusal, { duplicate: boolean }> {
+export function rfbAcknowledgementVerdict(
+  rfb: RfbState | undefined,
+  ack: Pick<RfbAcknowledgement, 'rfbId' | 'status'>,
+): Verdict<OrderRefusal, { duplicate: boolean }> {
   if (!rfb) return { ok: false, code: 'RFB_NOT_FOUND', message: `No RFB ${ack.rfbId}` };
   if (rfb.status === 'withdrawn') return { ok: false, code: 'RFB_WITHDRAWN', message: `RFB ${ack.rfbId} was withdrawn` };
   if (rfb.status === ack.status) return { ok: true, duplicate: true };

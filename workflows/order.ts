@@ -54,7 +54,13 @@ const { sendReadyForBilling, compensateOrder } = remote;
 /** Activation retries a while (the activation system may be briefly down), then goes to fallout. */
 const { activatePhase } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['ActivationRejected'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['ActivationRejected'],
+  },
 });
 
 class OrderCancelled extends Error {}
@@ -150,7 +156,10 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       if (!current) return recording as never;
       return { orderId, customerId: (await recording).customerId };
     },
-    { validator: (s) => void (s.orderId !== orderId && refuse('VALIDATION_FAILED', `order id ${s.orderId} does not match workflow ${orderId}`)) },
+    {
+      validator: (s) =>
+        void (s.orderId !== orderId && refuse('VALIDATION_FAILED', `order id ${s.orderId} does not match workflow ${orderId}`)),
+    },
   );
 
   setHandler(
@@ -187,7 +196,15 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       rfb.status = ack.status;
       return { ...rfb };
     },
-    { validator: (ack) => rejectUnless(rfbAcknowledgementVerdict(rfbs.find((r) => r.id === ack.rfbId), ack)) },
+    {
+      validator: (ack) =>
+        rejectUnless(
+          rfbAcknowledgementVerdict(
+            rfbs.find((r) => r.id === ack.rfbId),
+            ack,
+          ),
+        ),
+    },
   );
 
   async function updateOrder(u: { state?: OrderState; milestones?: Partial<Milestones> }) {
@@ -196,7 +213,8 @@ function orderProcess(orderId: string, settings: OrderSettings) {
 
   async function mark(name: MilestoneName, status: MilestoneRecord['status'], orderState?: OrderState) {
     milestones[name] = { ...milestones[name], status, at: new Date().toISOString() };
-    if (milestones[name].deadline && status === 'done' && Date.now() > Date.parse(milestones[name].deadline!)) milestones[name].deadlineMissed = true;
+    if (milestones[name].deadline && status === 'done' && Date.now() > Date.parse(milestones[name].deadline!))
+      milestones[name].deadlineMissed = true;
     if (orderState) state = orderState;
     await updateOrder({ state: orderState, milestones: { [name]: milestones[name] } });
   }
@@ -275,7 +293,10 @@ function orderProcess(orderId: string, settings: OrderSettings) {
           );
           await condition(() => decision !== null);
         }
-        if (decision!.decision === 'rejected') throw ApplicationFailure.nonRetryable(`customer rejected acceptance ${phase}${decision!.comment ? `: ${decision!.comment}` : ''}`);
+        if (decision!.decision === 'rejected')
+          throw ApplicationFailure.nonRetryable(
+            `customer rejected acceptance ${phase}${decision!.comment ? `: ${decision!.comment}` : ''}`,
+          );
       });
     },
 
@@ -315,7 +336,9 @@ function orderProcess(orderId: string, settings: OrderSettings) {
     /** Seed 003: activation 1 and RFB 1 are due 24 h after submission; a miss is recorded and told. */
     async watchPhase1Deadline() {
       await sleep(settings.phase1DeadlineMs);
-      const missed = (['activation1', 'rfb1'] as const).filter((m) => milestones[m].status !== 'done' && milestones[m].status !== 'notApplicable');
+      const missed = (['activation1', 'rfb1'] as const).filter(
+        (m) => milestones[m].status !== 'done' && milestones[m].status !== 'notApplicable',
+      );
       if (missed.length === 0) return;
       for (const m of missed) milestones[m].deadlineMissed = true;
       await updateOrder({ milestones: Object.fromEntries(missed.map((m) => [m, milestones[m]])) });

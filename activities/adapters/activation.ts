@@ -24,7 +24,10 @@ export interface ActivationSystem {
 
 /** POSTs to the activation system; 4xx is the system's final word (not retried), the rest is retried by Temporal. */
 export class HttpActivationSystem implements ActivationSystem {
-  constructor(private readonly baseUrl: string, private readonly timeoutMs = 10_000) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
 
   activate(r: ActivationRequest) {
     return this.post('/activations', r.idempotencyKey, r);
@@ -43,7 +46,10 @@ export class HttpActivationSystem implements ActivationSystem {
     });
     const text = await response.text();
     if (response.status >= 400 && response.status < 500) {
-      throw ApplicationFailure.nonRetryable(`activation system refused ${path} (${response.status}): ${text.slice(0, 500)}`, 'ActivationRejected');
+      throw ApplicationFailure.nonRetryable(
+        `activation system refused ${path} (${response.status}): ${text.slice(0, 500)}`,
+        'ActivationRejected',
+      );
     }
     if (!response.ok) throw new Error(`activation system failed ${path} (${response.status}): ${text.slice(0, 500)}`);
     return JSON.parse(text) as ActivationResult;

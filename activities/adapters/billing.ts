@@ -15,7 +15,10 @@ export interface BillingSystem {
 }
 
 export class HttpBillingSystem implements BillingSystem {
-  constructor(private readonly baseUrl: string, private readonly timeoutMs = 10_000) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
 
   async sendReadyForBilling(rfb: ReadyForBilling): Promise<void> {
     const response = await fetch(new URL('/readyForBilling', this.baseUrl), {
@@ -52,7 +55,12 @@ export class BillingSimulator implements BillingSystem {
       void fetch(`${target.apiUrl}/api/v1/billing/acknowledgements`, {
         method: 'POST',
         headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ rfbId: rfb.rfbId, status: 'accepted', billingAccountId: rfb.billingAccountId ?? `BA-${rfb.customer.id}`, cycleStartDate: rfb.startDate }),
+        body: JSON.stringify({
+          rfbId: rfb.rfbId,
+          status: 'accepted',
+          billingAccountId: rfb.billingAccountId ?? `BA-${rfb.customer.id}`,
+          cycleStartDate: rfb.startDate,
+        }),
       }).catch(() => {});
     }, this.ackDelayMs).unref();
   }

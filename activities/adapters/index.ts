@@ -3,7 +3,11 @@ import { ActivationSimulator, HttpActivationSystem, type ActivationSystem } from
 import { BillingSimulator, HttpBillingSystem, PullBillingSystem, type BillingSystem } from './billing.js';
 
 /** The adapters the configuration names; the simulators are what `npm start` uses by default. */
-export function createAdapters(config: AppConfig['adapters']): { activation: ActivationSystem; billing: BillingSystem; billingSimulator?: BillingSimulator } {
+export function createAdapters(config: AppConfig['adapters']): {
+  activation: ActivationSystem;
+  billing: BillingSystem;
+  billingSimulator?: BillingSimulator;
+} {
   const activation =
     config.activation.kind === 'http'
       ? new HttpActivationSystem(config.activation.url!)

@@ -90,7 +90,12 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const [items, total] = await Promise.all([
-        db.select(viewColumns).from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).limit(request.query.limit).offset(request.query.offset),
+        db
+          .select(viewColumns)
+          .from(apiKeys)
+          .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+          .limit(request.query.limit)
+          .offset(request.query.offset),
         db.$count(apiKeys),
       ]);
       return sendPage(reply, { items, total });

@@ -40,11 +40,15 @@ export const billingRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const ack = request.body;
-      const [rfb] = await db.select({ id: rfbs.id, orderId: rfbs.orderId, phase: rfbs.phase, status: rfbs.status }).from(rfbs).where(eq(rfbs.id, ack.rfbId));
+      const [rfb] = await db
+        .select({ id: rfbs.id, orderId: rfbs.orderId, phase: rfbs.phase, status: rfbs.status })
+        .from(rfbs)
+        .where(eq(rfbs.id, ack.rfbId));
       // The same rule as the workflow's, against the row: a duplicate is answered without a second update.
       const verdict = rfbAcknowledgementVerdict(rfb, ack);
       if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
-      if (!verdict.duplicate) await temporal.client.workflow.getHandle(orderWorkflowId(rfb!.orderId)).executeUpdate(rfbAcknowledgementUpdate, { args: [ack] });
+      if (!verdict.duplicate)
+        await temporal.client.workflow.getHandle(orderWorkflowId(rfb!.orderId)).executeUpdate(rfbAcknowledgementUpdate, { args: [ack] });
       return (await loadRfbView(db, ack.rfbId))!;
     },
   );

@@ -11,9 +11,19 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app;
   app.get(
     '/catalog/products',
-    { config: { roles }, schema: { tags: ['catalog'], summary: 'Packages with their components, fulfilment and prices', response: { 200: z.array(catalogProduct), ...commonErrorResponses } } },
+    {
+      config: { roles },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Packages with their components, fulfilment and prices',
+        response: { 200: z.array(catalogProduct), ...commonErrorResponses },
+      },
+    },
     async (_request, reply) => {
-      const [rows, components] = await Promise.all([db.select().from(products).orderBy(asc(products.id)), db.select().from(productComponents).orderBy(asc(productComponents.position))]);
+      const [rows, components] = await Promise.all([
+        db.select().from(products).orderBy(asc(products.id)),
+        db.select().from(productComponents).orderBy(asc(productComponents.position)),
+      ]);
       const body = rows.map((p) => ({
         id: p.id,
         family: p.family,
@@ -23,7 +33,14 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
         price: priceOf(p),
         components: components
           .filter((c) => c.productId === p.id)
-          .map((c) => ({ id: c.id, name: c.name, mandatory: c.mandatory, fulfilment: c.fulfilment, manualGroup: c.manualGroup, price: priceOf(c) })),
+          .map((c) => ({
+            id: c.id,
+            name: c.name,
+            mandatory: c.mandatory,
+            fulfilment: c.fulfilment,
+            manualGroup: c.manualGroup,
+            price: priceOf(c),
+          })),
       }));
       return reply.header('x-total-count', body.length).send(body);
     },

@@ -20,7 +20,10 @@ async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof chec
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health',
-    { config: { roles: 'public' }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('up') }) } } },
+    {
+      config: { roles: 'public' },
+      schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('up') }) } },
+    },
     async () => ({ status: 'up' as const }),
   );
 

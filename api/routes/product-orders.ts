@@ -27,7 +27,8 @@ const readers = ['agent', 'customer', 'backoffice', 'billing', 'support', 'admin
 /** A customer key sees only its own orders; anything else is "not found", not "forbidden". */
 export async function visibleOrder(db: Db, principal: Principal, id: string): Promise<OrderView> {
   const order = await loadOrderView(db, id);
-  if (!order || (principal.role === 'customer' && order.customerId !== principal.customerId)) throw new DomainError('ORDER_NOT_FOUND', `No order ${id}`);
+  if (!order || (principal.role === 'customer' && order.customerId !== principal.customerId))
+    throw new DomainError('ORDER_NOT_FOUND', `No order ${id}`);
   return order;
 }
 
@@ -38,7 +39,12 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
    * Sends an update to an order the caller may see; a closed order's workflow may have finished,
    * so its row answers through the same rule. Answers with the order as written after the update.
    */
-  async function updateOrder(principal: Principal, id: string, ruleOnClosed: (order: OrderView) => Verdict<OrderRefusal>, send: (handle: WorkflowHandle, actor: string) => Promise<unknown>) {
+  async function updateOrder(
+    principal: Principal,
+    id: string,
+    ruleOnClosed: (order: OrderView) => Verdict<OrderRefusal>,
+    send: (handle: WorkflowHandle, actor: string) => Promise<unknown>,
+  ) {
     const order = await visibleOrder(db, principal, id);
     if (closedOrderStates.includes(order.state)) {
       const verdict = ruleOnClosed(order);
@@ -96,7 +102,15 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/productOrders/:id',
-    { config: { roles: readers }, schema: { tags: ['productOrders'], summary: 'One order', params: orderIdParam, response: { 200: orderView, 404: errorBody, ...commonErrorResponses } } },
+    {
+      config: { roles: readers },
+      schema: {
+        tags: ['productOrders'],
+        summary: 'One order',
+        params: orderIdParam,
+        response: { 200: orderView, 404: errorBody, ...commonErrorResponses },
+      },
+    },
     async (request) => visibleOrder(db, request.principal, request.params.id),
   );
 
@@ -127,7 +141,8 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { roles: ['agent', 'customer', 'admin'] },
       schema: {
         tags: ['productOrders'],
-        summary: 'Cancel an order before completion: what was done is undone in reverse (RFBs withdrawn, tasks cancelled, activations reversed)',
+        summary:
+          'Cancel an order before completion: what was done is undone in reverse (RFBs withdrawn, tasks cancelled, activations reversed)',
         params: orderIdParam,
         body: cancelBody,
         response: { 200: orderView, 404: errorBody, 409: errorBody, ...commonErrorResponses },

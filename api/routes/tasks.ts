@@ -59,7 +59,15 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/tasks/:id',
-    { config: { roles: readers }, schema: { tags: ['tasks'], summary: 'One task with its audit trail', params: taskIdParam, response: { 200: taskView, 404: errorBody, ...commonErrorResponses } } },
+    {
+      config: { roles: readers },
+      schema: {
+        tags: ['tasks'],
+        summary: 'One task with its audit trail',
+        params: taskIdParam,
+        response: { 200: taskView, 404: errorBody, ...commonErrorResponses },
+      },
+    },
     async (request) => {
       const task = await loadTaskView(db, request.params.id);
       if (!task || !visibleTo(request.principal, task.group)) throw new DomainError('TASK_NOT_FOUND', `No task ${request.params.id}`);
@@ -82,7 +90,17 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       async (request) => {
         const id = request.params.id;
-        const [row] = await db.select({ id: tasks.id, kind: tasks.kind, group: tasks.group, assignee: tasks.assignee, status: tasks.status, workflowId: tasks.workflowId }).from(tasks).where(eq(tasks.id, id));
+        const [row] = await db
+          .select({
+            id: tasks.id,
+            kind: tasks.kind,
+            group: tasks.group,
+            assignee: tasks.assignee,
+            status: tasks.status,
+            workflowId: tasks.workflowId,
+          })
+          .from(tasks)
+          .where(eq(tasks.id, id));
         if (!row) throw new DomainError('TASK_NOT_FOUND', `No task ${id}`);
         const { keyId, role, groups } = request.principal;
         const body = (request.body ?? {}) as Omit<TaskActionRequest, 'taskId' | 'action' | 'actor'>;
@@ -96,7 +114,11 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
           const parsed = taskOutcomes[row.kind].safeParse(body.outcome);
           if (!parsed.success) {
             const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-            throw new DomainError('INVALID_OUTCOME', `Invalid outcome for a ${row.kind} task: ${issues.map((i) => `${i.path || '(outcome)'} ${i.message}`).join('; ')}`, { issues });
+            throw new DomainError(
+              'INVALID_OUTCOME',
+              `Invalid outcome for a ${row.kind} task: ${issues.map((i) => `${i.path || '(outcome)'} ${i.message}`).join('; ')}`,
+              { issues },
+            );
           }
           actionRequest.outcome = parsed.data;
         }

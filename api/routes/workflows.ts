@@ -24,7 +24,12 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
     '/workflows',
     {
       config: { roles: inspectors },
-      schema: { tags: ['workflows'], summary: 'List workflow executions from Temporal visibility', querystring: workflowListQuery, response: { 200: z.array(workflowSummary), ...commonErrorResponses } },
+      schema: {
+        tags: ['workflows'],
+        summary: 'List workflow executions from Temporal visibility',
+        querystring: workflowListQuery,
+        response: { 200: z.array(workflowSummary), ...commonErrorResponses },
+      },
     },
     async (request, reply) => {
       return sendPage(reply, await listWorkflows(temporal.client, request.query));
@@ -54,7 +59,11 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'The event history: raw (Temporal JSON) or a readable timeline',
         params: workflowIdParam,
         querystring: z.object({ view: z.enum(['raw', 'timeline']).default('timeline') }),
-        response: { 200: z.union([z.array(timelineEntry), z.object({ events: z.array(z.unknown()) })]), 404: errorBody, ...commonErrorResponses },
+        response: {
+          200: z.union([z.array(timelineEntry), z.object({ events: z.array(z.unknown()) })]),
+          404: errorBody,
+          ...commonErrorResponses,
+        },
       },
     },
     async (request) => {

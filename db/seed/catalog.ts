@@ -7,7 +7,10 @@ import { productComponents, products } from '../schema.js';
 export async function seedCatalogue(db: Db): Promise<void> {
   for (const p of catalogue) {
     const { components, ...product } = p;
-    await db.insert(products).values(product).onConflictDoUpdate({ target: products.id, set: { ...product, id: sql`excluded.id` } });
+    await db
+      .insert(products)
+      .values(product)
+      .onConflictDoUpdate({ target: products.id, set: { ...product, id: sql`excluded.id` } });
     for (const [position, c] of components.entries()) {
       const row = { ...c, productId: p.id, manualGroup: c.manualGroup ?? null, position };
       await db.insert(productComponents).values(row).onConflictDoUpdate({ target: productComponents.id, set: row });

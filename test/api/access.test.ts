@@ -29,7 +29,12 @@ describe('access matrix', () => {
     const apiRoutes = p.app.accessMatrix.filter((r) => r.url.startsWith('/api/'));
     for (const route of apiRoutes) {
       const call = (headers: Record<string, string>) =>
-        p.app.inject({ method: route.method as 'GET', url: concrete(route.url), headers, ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: {} }) });
+        p.app.inject({
+          method: route.method as 'GET',
+          url: concrete(route.url),
+          headers,
+          ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: {} }),
+        });
       const label = `${route.method} ${route.url}`;
 
       const anonymous = await call({});

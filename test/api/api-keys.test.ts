@@ -13,10 +13,20 @@ const asAdmin = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: objec
 
 describe('API keys', () => {
   it('creates a key that works, stores only its hash, lists it without the key, and revokes it', async () => {
-    const created = await asAdmin('POST', '/api/v1/apiKeys', { role: 'backoffice', groups: ['provisioning', 'fallout'], label: 'night shift' });
+    const created = await asAdmin('POST', '/api/v1/apiKeys', {
+      role: 'backoffice',
+      groups: ['provisioning', 'fallout'],
+      label: 'night shift',
+    });
     expect(created.statusCode).toBe(201);
     const key = created.json();
-    expect(key).toMatchObject({ role: 'backoffice', groups: ['provisioning', 'fallout'], customerId: null, label: 'night shift', revokedAt: null });
+    expect(key).toMatchObject({
+      role: 'backoffice',
+      groups: ['provisioning', 'fallout'],
+      customerId: null,
+      label: 'night shift',
+      revokedAt: null,
+    });
     expect(key.key).toMatch(/^orq_[A-Za-z0-9_-]{43}$/);
 
     const [row] = await p.database.db.select().from(apiKeys).where(eq(apiKeys.id, key.id));

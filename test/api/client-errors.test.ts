@@ -10,7 +10,21 @@ let p: TestPlatform;
 beforeAll(async () => void (p = await startTestPlatform({ worker: false })));
 afterAll(() => p?.close());
 
-const oddValues = ['', ' ', '-1', '1e309', 'NaN', 'null', '[]', '{}', "' OR 1=1 --", '%00', '..%2F..%2Fetc', 'ü' .repeat(300), 'x'.repeat(5000)];
+const oddValues = [
+  '',
+  ' ',
+  '-1',
+  '1e309',
+  'NaN',
+  'null',
+  '[]',
+  '{}',
+  "' OR 1=1 --",
+  '%00',
+  '..%2F..%2Fetc',
+  'ü'.repeat(300),
+  'x'.repeat(5000),
+];
 const oddBodies: Array<{ payload: string; contentType: string }> = [
   { payload: '{', contentType: 'application/json' },
   { payload: '[]', contentType: 'application/json' },
@@ -35,16 +49,28 @@ describe('client errors', () => {
     let calls = 0;
 
     for (const { path, method } of operations) {
-      const urls = oddValues.map((v) => path.replace(/\{[^}]+\}/g, encodeURIComponent(v)) + `?limit=${encodeURIComponent(v)}&offset=${encodeURIComponent(v)}&status=${encodeURIComponent(v)}&type=${encodeURIComponent(v)}&view=${encodeURIComponent(v)}`);
+      const urls = oddValues.map(
+        (v) =>
+          path.replace(/\{[^}]+\}/g, encodeURIComponent(v)) +
+          `?limit=${encodeURIComponent(v)}&offset=${encodeURIComponent(v)}&status=${encodeURIComponent(v)}&type=${encodeURIComponent(v)}&view=${encodeURIComponent(v)}`,
+      );
       for (const url of urls) {
         const r = await p.app.inject({ method: method as 'GET', url, headers, ...(method === 'POST' ? { payload: {} } : {}) });
         calls++;
         expect(r.statusCode, `${method} ${url.slice(0, 120)}: ${r.body.slice(0, 200)}`).toBeLessThan(500);
-        if (r.statusCode >= 400) expect(r.json(), `${method} ${url.slice(0, 120)}`).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+        if (r.statusCode >= 400)
+          expect(r.json(), `${method} ${url.slice(0, 120)}`).toEqual(
+            expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
+          );
       }
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
         for (const { payload, contentType } of oddBodies) {
-          const r = await p.app.inject({ method, url: path.replace(/\{[^}]+\}/g, 'x'), headers: { ...headers, 'content-type': contentType }, payload });
+          const r = await p.app.inject({
+            method,
+            url: path.replace(/\{[^}]+\}/g, 'x'),
+            headers: { ...headers, 'content-type': contentType },
+            payload,
+          });
           calls++;
           expect(r.statusCode, `${method} ${path} with ${payload.slice(0, 60)}: ${r.body.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
           expect(r.statusCode).toBeLessThan(500);
@@ -57,7 +83,12 @@ describe('client errors', () => {
   });
 
   it('answers unknown routes and methods with 404 ROUTE_NOT_FOUND', async () => {
-    for (const [method, url] of [['GET', '/api/v1/nothing'], ['PATCH', '/api/v1/apiKeys'], ['GET', '/'], ['DELETE', '/health']] as const) {
+    for (const [method, url] of [
+      ['GET', '/api/v1/nothing'],
+      ['PATCH', '/api/v1/apiKeys'],
+      ['GET', '/'],
+      ['DELETE', '/health'],
+    ] as const) {
       const r = await p.app.inject({ method, url, headers: bearer(p.adminKey) });
       expect(r.statusCode, `${method} ${url}`).toBe(404);
       expect(r.json().code).toBe('ROUTE_NOT_FOUND');

@@ -20,7 +20,12 @@ describe('health, readiness, metrics, docs', () => {
   it('is not ready, and says which part fails, when the database is unreachable', async () => {
     const database = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/nowhere', poolSize: 1, dataDir: '.data/test' });
     const connection = await Connection.connect({ address: inject('devServerAddress') });
-    const app = await buildApp({ database, temporal: { client: new Client({ connection }), connection, namespace: 'default' }, logger: pino({ level: 'silent' }), orders: { taskQueue: 'unused', settings: defaultOrderSettings } });
+    const app = await buildApp({
+      database,
+      temporal: { client: new Client({ connection }), connection, namespace: 'default' },
+      logger: pino({ level: 'silent' }),
+      orders: { taskQueue: 'unused', settings: defaultOrderSettings },
+    });
     try {
       const ready = await app.inject('/ready');
       expect(ready.statusCode).toBe(503);
@@ -36,12 +41,16 @@ describe('health, readiness, metrics, docs', () => {
     await p.app.inject('/api/v1/workflows/some-id');
     const metrics = await p.app.inject('/metrics');
     expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
-    expect(metrics.body).toMatch(/orquesta_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/workflows\/:workflowId",status="401"\} 1/);
+    expect(metrics.body).toMatch(
+      /orquesta_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/workflows\/:workflowId",status="401"\} 1/,
+    );
     expect(metrics.body).toContain('orquesta_api_process_resident_memory_bytes');
   });
 
   it('tags every response with a request id, keeping a sane one the caller sent', async () => {
-    expect((await p.app.inject({ url: '/health', headers: { 'x-request-id': 'billing-7f3a' } })).headers['x-request-id']).toBe('billing-7f3a');
+    expect((await p.app.inject({ url: '/health', headers: { 'x-request-id': 'billing-7f3a' } })).headers['x-request-id']).toBe(
+      'billing-7f3a',
+    );
     const replaced = (await p.app.inject({ url: '/health', headers: { 'x-request-id': 'bad id\nwith newline' } })).headers['x-request-id'];
     expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -7,10 +7,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datahost } from '../../catalog/datahost.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
-type Schema = { $ref?: string; type?: string | string[]; properties?: Record<string, Schema>; additionalProperties?: Schema | boolean; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[]; enum?: unknown[]; const?: unknown };
+type Schema = {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: Schema | boolean;
+  items?: Schema;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  enum?: unknown[];
+  const?: unknown;
+};
 
 let p: TestPlatform;
-let spec: { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Schema }> }> }>>; components: { schemas: Record<string, Schema> } };
+let spec: {
+  paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Schema }> }> }>>;
+  components: { schemas: Record<string, Schema> };
+};
 beforeAll(async () => {
   p = await startTestPlatform();
   spec = (await p.app.inject({ method: 'GET', url: '/docs/json' })).json();
@@ -25,7 +39,9 @@ function departures(value: unknown, schema: Schema, path: string): string[] {
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (alternatives) {
     const fits = alternatives.map((s) => departures(value, s, path));
-    return fits.some((f) => f.length === 0) ? [] : [`${path}: fits none of its ${alternatives.length} alternatives (${fits.map((f) => f[0]).join(' | ')})`];
+    return fits.some((f) => f.length === 0)
+      ? []
+      : [`${path}: fits none of its ${alternatives.length} alternatives (${fits.map((f) => f[0]).join(' | ')})`];
   }
   if (schema.allOf) return schema.allOf.flatMap((s) => departures(value, s, path));
   if (schema.enum) return schema.enum.includes(value) ? [] : [`${path}: ${JSON.stringify(value)} is not in its enum`];
@@ -33,11 +49,13 @@ function departures(value: unknown, schema: Schema, path: string): string[] {
   if (schema.type === undefined) return [`${path}: described without a type`];
   const types = [schema.type].flat();
   const actual = typeOf(value);
-  if (!types.includes(actual) && !(actual === 'integer' && types.includes('number'))) return [`${path}: is ${actual}, described as ${types.join('|')}`];
+  if (!types.includes(actual) && !(actual === 'integer' && types.includes('number')))
+    return [`${path}: is ${actual}, described as ${types.join('|')}`];
   if (actual === 'array') return (value as unknown[]).flatMap((item, i) => departures(item, schema.items ?? {}, `${path}[${i}]`));
   if (actual !== 'object') return [];
   return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) => {
-    const declared = schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+    const declared =
+      schema.properties?.[key] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
     if (!declared) return [`${path}.${key}: not described`];
     // A free-form record (task input, outcome, audit details) is described as an object of any values.
     if (!schema.properties?.[key] && Object.keys(declared).length === 0) return [];
@@ -58,7 +76,13 @@ describe('the served OpenAPI', () => {
       payload: {
         customer: { name: 'Esquema SL', taxId: `OAS-${Date.now()}` },
         contact: { name: 'Eva Esquema', email: 'eva@esquema.example' },
-        items: [{ offeringId: 'datahost', components: datahost.components.filter((c) => !c.mandatory).map((c) => c.id), configuration: { domainName: 'esquema.example' } }],
+        items: [
+          {
+            offeringId: 'datahost',
+            components: datahost.components.filter((c) => !c.mandatory).map((c) => c.id),
+            configuration: { domainName: 'esquema.example' },
+          },
+        ],
       },
     });
     expect(created.statusCode).toBe(201);

@@ -23,8 +23,19 @@ beforeAll(async () => {
 });
 afterAll(() => p?.close());
 
-const call = async (who: Record<string, string>, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-  const r = await p.app.inject({ method, url, headers: { ...who, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
+const call = async (
+  who: Record<string, string>,
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) => {
+  const r = await p.app.inject({
+    method,
+    url,
+    headers: { ...who, ...headers },
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
   return { status: r.statusCode, body: r.body ? r.json() : undefined, headers: r.headers };
 };
 
@@ -43,10 +54,14 @@ const orderBody = {
 async function views(id: string) {
   const order = (await call(k.agent!, 'GET', `/api/v1/productOrders/${id}`)).body;
   const described = (await call(k.support!, 'GET', `/api/v1/workflows/order-${id}`)).body;
-  const timeline = (await call(k.support!, 'GET', `/api/v1/workflows/order-${id}/history?view=timeline`)).body as Array<{ event: string; name?: string }>;
+  const timeline = (await call(k.support!, 'GET', `/api/v1/workflows/order-${id}/history?view=timeline`)).body as Array<{
+    event: string;
+    name?: string;
+  }>;
   const state = described.state;
   const mismatches: string[] = [];
-  const same = (what: string, a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b) && mismatches.push(`${what}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  const same = (what: string, a: unknown, b: unknown) =>
+    JSON.stringify(a) !== JSON.stringify(b) && mismatches.push(`${what}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
   same('state', state.state, order.state);
   for (const [name, m] of Object.entries(order.milestones as Record<string, { status: string; deadlineMissed?: boolean }>)) {
     same(`milestone ${name}`, state.milestones[name].status, m.status);
@@ -55,7 +70,11 @@ async function views(id: string) {
   same('open tasks', [...state.openTaskIds].sort(), order.openTasks.map((t: { id: string }) => t.id).sort());
   const completed = (update: string) => timeline.filter((e) => e.event === 'WorkflowExecutionUpdateCompleted' && e.name === update).length;
   const doneCount = (...names: string[]) => names.filter((n) => order.milestones[n].status === 'done').length;
-  same('activations in history', timeline.filter((e) => e.event === 'ActivityTaskCompleted' && e.name === 'activatePhase').length, doneCount('activation1', 'activation2'));
+  same(
+    'activations in history',
+    timeline.filter((e) => e.event === 'ActivityTaskCompleted' && e.name === 'activatePhase').length,
+    doneCount('activation1', 'activation2'),
+  );
   same('acceptances in history', completed('acceptance'), doneCount('acceptance1', 'acceptance2'));
   same('RFB acknowledgements in history', completed('acknowledgeRfb'), doneCount('rfb1', 'rfb2'));
   return { order, state, timeline, mismatches };
@@ -63,7 +82,11 @@ async function views(id: string) {
 
 /** Waits for a condition on an order, then requires the database, query and history to agree. */
 async function waitFor(id: string, done: (v: Awaited<ReturnType<typeof views>>) => boolean = () => true) {
-  const v = await eventually(() => views(id), (v) => v.mismatches.length === 0 && done(v), 30_000);
+  const v = await eventually(
+    () => views(id),
+    (v) => v.mismatches.length === 0 && done(v),
+    30_000,
+  );
   expect(v.mismatches).toEqual([]);
   expect(done(v)).toBe(true);
   return v;
@@ -88,9 +111,24 @@ describe('order to bill through the API', () => {
         oneTime: (datahost.oneTimeCents + everything.reduce((s, c) => s + c.oneTimeCents, 0)) / 100,
         recurring: (datahost.recurringCents + everything.reduce((s, c) => s + c.recurringCents, 0)) / 100,
       },
-      items: [{ offeringId: 'datahost', quantity: 1, componentIds: everything.map((c) => c.id), configuration: { domainName: 'hosteria.example' } }],
+      items: [
+        {
+          offeringId: 'datahost',
+          quantity: 1,
+          componentIds: everything.map((c) => c.id),
+          configuration: { domainName: 'hosteria.example' },
+        },
+      ],
     });
-    expect(Object.keys(created.body.milestones)).toEqual(['activation1', 'acceptance1', 'rfb1', 'manualTasks', 'activation2', 'acceptance2', 'rfb2']);
+    expect(Object.keys(created.body.milestones)).toEqual([
+      'activation1',
+      'acceptance1',
+      'rfb1',
+      'manualTasks',
+      'activation2',
+      'acceptance2',
+      'rfb2',
+    ]);
     expect(created.body.milestones.activation1.deadline).toBeTruthy();
     // Read right after the 201: the same order.
     expect((await call(k.agent!, 'GET', `/api/v1/productOrders/${id}`)).body.id).toBe(id);
@@ -115,15 +153,24 @@ describe('order to bill through the API', () => {
     expect(v.order.milestones.manualTasks.status).toBe('inProgress');
     expect(v.order.openTasks.map((t: { group: string }) => t.group).sort()).toEqual(['provisioning', 'web-marketing']);
     const sent = await p.database.db.select().from(activations).where(eq(activations.orderId, id));
-    expect(sent.map((a) => a.componentId).sort()).toEqual(datahost.components.filter((c) => c.fulfilment === 'auto-phase-1').map((c) => c.id).sort());
+    expect(sent.map((a) => a.componentId).sort()).toEqual(
+      datahost.components
+        .filter((c) => c.fulfilment === 'auto-phase-1')
+        .map((c) => c.id)
+        .sort(),
+    );
     expect(sent.every((a) => a.status === 'succeeded' && a.idempotencyKey.startsWith(`${id}:1.`))).toBe(true);
   });
 
-  it('takes the customer\'s acceptance 1 only for the phase it awaits', async () => {
+  it("takes the customer's acceptance 1 only for the phase it awaits", async () => {
     const wrong = await call(customerKey, 'POST', `/api/v1/productOrders/${id}/acceptance`, { phase: 2, decision: 'accepted' });
     expect(wrong.status).toBe(409);
     expect(wrong.body.code).toBe('ACCEPTANCE_NOT_EXPECTED');
-    const accepted = await call(customerKey, 'POST', `/api/v1/productOrders/${id}/acceptance`, { phase: 1, decision: 'accepted', comment: 'site is up' });
+    const accepted = await call(customerKey, 'POST', `/api/v1/productOrders/${id}/acceptance`, {
+      phase: 1,
+      decision: 'accepted',
+      comment: 'site is up',
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.body.milestones.acceptance1).toMatchObject({ status: 'done' });
     await waitFor(id);
@@ -132,9 +179,18 @@ describe('order to bill through the API', () => {
   it('hands RFB 1 to billing and starts billing only on its acknowledgement', async () => {
     const v = await waitFor(id, (v) => v.order.readyForBilling.length === 1);
     expect(v.order.billing).toEqual({ billingAccountId: null, cycleStartDate: null });
-    const pending = (await call(k.billing!, 'GET', '/api/v1/billing/readyForBilling?status=sent')).body as Array<{ id: string; payload: any }>;
+    const pending = (await call(k.billing!, 'GET', '/api/v1/billing/readyForBilling?status=sent')).body as Array<{
+      id: string;
+      payload: any;
+    }>;
     const rfb = pending.find((r) => r.id === `${id}:rfb:1`)!;
-    expect(rfb.payload).toMatchObject({ orderId: id, phase: 1, customer: { taxId, name: 'Hostería Andina SA' }, currency: 'EUR', items: [{ offeringId: 'datahost' }] });
+    expect(rfb.payload).toMatchObject({
+      orderId: id,
+      phase: 1,
+      customer: { taxId, name: 'Hostería Andina SA' },
+      currency: 'EUR',
+      items: [{ offeringId: 'datahost' }],
+    });
     expect(rfb.payload.startDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
 
     const ack = { rfbId: rfb.id, status: 'accepted', billingAccountId: 'BA-778', cycleStartDate: '2026-12-01' };
@@ -167,7 +223,8 @@ describe('order to bill through the API', () => {
     const claimed = await call(k.marketing!, 'POST', `/api/v1/tasks/${marketingTask}/claim`, {});
     expect(claimed.status).toBe(200);
     expect(claimed.body.assignee).toBeTruthy();
-    const ids = async (who: Record<string, string>, query: string) => ((await call(who, 'GET', `/api/v1/tasks?subject=${id}&${query}`)).body as Array<{ id: string }>).map((t) => t.id);
+    const ids = async (who: Record<string, string>, query: string) =>
+      ((await call(who, 'GET', `/api/v1/tasks?subject=${id}&${query}`)).body as Array<{ id: string }>).map((t) => t.id);
     expect(await ids(k.marketing!, 'assignee=me')).toEqual([marketingTask]);
     expect(await ids(k.provisioning!, 'assignee=me')).toEqual([]);
     expect(await ids(k.provisioning!, 'kind=manualFulfilment')).toEqual([diskTask]);
@@ -182,7 +239,9 @@ describe('order to bill through the API', () => {
     const bad = await call(k.marketing!, 'POST', `/api/v1/tasks/${marketingTask}/complete`, { outcome: { done: false } });
     expect(bad.status).toBe(422);
     expect(bad.body.code).toBe('INVALID_OUTCOME');
-    const done = await call(k.marketing!, 'POST', `/api/v1/tasks/${marketingTask}/complete`, { outcome: { done: true, reference: 'SEO-551' } });
+    const done = await call(k.marketing!, 'POST', `/api/v1/tasks/${marketingTask}/complete`, {
+      outcome: { done: true, reference: 'SEO-551' },
+    });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ status: 'completed', outcome: { done: true, reference: 'SEO-551' } });
     expect(done.body.events.map((e: { action: string }) => e.action)).toEqual(['open', 'claim', 'start', 'complete']);
@@ -193,9 +252,13 @@ describe('order to bill through the API', () => {
     expect((await waitFor(id)).order.milestones.activation2.status).toBe('pending');
 
     // "Send action request": provisioning forwards the disk task to web-marketing, who finish it.
-    const forwarded = await call(k.provisioning!, 'POST', `/api/v1/tasks/${diskTask}/forward`, { toGroup: 'web-marketing', message: 'please size the disk with the SEO plan' });
+    const forwarded = await call(k.provisioning!, 'POST', `/api/v1/tasks/${diskTask}/forward`, {
+      toGroup: 'web-marketing',
+      message: 'please size the disk with the SEO plan',
+    });
     expect(forwarded.body).toMatchObject({ group: 'web-marketing', status: 'opened' });
-    const note = (await call(k.marketing!, 'GET', `/api/v1/notifications?recipient=group:web-marketing&subject=${id}&kind=actionRequest`)).body;
+    const note = (await call(k.marketing!, 'GET', `/api/v1/notifications?recipient=group:web-marketing&subject=${id}&kind=actionRequest`))
+      .body;
     expect(note).toEqual([expect.objectContaining({ message: expect.stringContaining('please size the disk') })]);
     await call(k.marketing!, 'POST', `/api/v1/tasks/${diskTask}/start`, {});
     expect((await call(k.marketing!, 'POST', `/api/v1/tasks/${diskTask}/complete`, { outcome: { done: true } })).status).toBe(200);
@@ -207,16 +270,31 @@ describe('order to bill through the API', () => {
   });
 
   it('completes with acceptance 2 and RFB 2: order completed, services active', async () => {
-    expect((await call(customerKey, 'POST', `/api/v1/productOrders/${id}/acceptance`, { phase: 2, decision: 'accepted' })).status).toBe(200);
+    expect((await call(customerKey, 'POST', `/api/v1/productOrders/${id}/acceptance`, { phase: 2, decision: 'accepted' })).status).toBe(
+      200,
+    );
     await waitFor(id, (v) => v.order.readyForBilling.length === 2);
-    expect((await call(k.billing!, 'POST', '/api/v1/billing/acknowledgements', { rfbId: `${id}:rfb:2`, status: 'accepted' })).status).toBe(200);
+    expect((await call(k.billing!, 'POST', '/api/v1/billing/acknowledgements', { rfbId: `${id}:rfb:2`, status: 'accepted' })).status).toBe(
+      200,
+    );
     const final = await waitFor(id, (v) => v.order.state === 'completed');
-    expect(Object.values(final.order.milestones).map((m: any) => m.status)).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'done']);
+    expect(Object.values(final.order.milestones).map((m: any) => m.status)).toEqual([
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+    ]);
     expect(final.order.completedAt).toBeTruthy();
     expect(final.order.billing).toEqual({ billingAccountId: 'BA-778', cycleStartDate: '2026-12-01' });
     expect(final.timeline.at(-1)).toMatchObject({ event: 'WorkflowExecutionCompleted' });
 
-    const services = (await call(customerKey, 'GET', `/api/v1/services?orderId=${id}`)).body as Array<{ componentId: string; state: string }>;
+    const services = (await call(customerKey, 'GET', `/api/v1/services?orderId=${id}`)).body as Array<{
+      componentId: string;
+      state: string;
+    }>;
     expect(services.map((s) => s.componentId).sort()).toEqual(datahost.components.map((c) => c.id).sort());
     expect(services.every((s) => s.state === 'active')).toBe(true);
     const listed = (await call(k.agent!, 'GET', `/api/v1/productOrders?state=completed&customerId=${final.order.customerId}`)).body;
@@ -257,18 +335,33 @@ describe('order entry refusals', () => {
 
 describe('cancellation', () => {
   it('undoes an order in progress: RFB withdrawn (its acknowledgement then refused), tasks cancelled, activations reversed', async () => {
-    const created = await call(k.agent!, 'POST', '/api/v1/productOrders', { ...orderBody, customer: { name: 'Cancelling SA', taxId: `C-${Date.now()}` } });
+    const created = await call(k.agent!, 'POST', '/api/v1/productOrders', {
+      ...orderBody,
+      customer: { name: 'Cancelling SA', taxId: `C-${Date.now()}` },
+    });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
-    await eventually(() => call(k.agent!, 'GET', `/api/v1/productOrders/${id}`), (r) => r.body.milestones.acceptance1.status === 'inProgress' && r.body.openTasks.length === 2);
+    await eventually(
+      () => call(k.agent!, 'GET', `/api/v1/productOrders/${id}`),
+      (r) => r.body.milestones.acceptance1.status === 'inProgress' && r.body.openTasks.length === 2,
+    );
     expect((await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/acceptance`, { phase: 1, decision: 'accepted' })).status).toBe(200);
-    await eventually(() => call(k.agent!, 'GET', `/api/v1/productOrders/${id}`), (r) => r.body.readyForBilling.length === 1);
+    await eventually(
+      () => call(k.agent!, 'GET', `/api/v1/productOrders/${id}`),
+      (r) => r.body.readyForBilling.length === 1,
+    );
 
     const cancelled = await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/cancel`, { reason: 'customer changed plans' });
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body).toMatchObject({ state: 'cancelled', openTasks: [], readyForBilling: [{ id: `${id}:rfb:1`, status: 'withdrawn' }] });
+    expect(cancelled.body).toMatchObject({
+      state: 'cancelled',
+      openTasks: [],
+      readyForBilling: [{ id: `${id}:rfb:1`, status: 'withdrawn' }],
+    });
     expect(cancelled.body.services.every((s: { state: string }) => s.state === 'terminated')).toBe(true);
-    const reversed = (p.activation as unknown as { requests: string[] }).requests.filter((key) => key.startsWith(`${id}:`) && key.endsWith(':deactivate'));
+    const reversed = (p.activation as unknown as { requests: string[] }).requests.filter(
+      (key) => key.startsWith(`${id}:`) && key.endsWith(':deactivate'),
+    );
     expect(reversed).toHaveLength(datahost.components.filter((c) => c.fulfilment === 'auto-phase-1').length);
 
     const late = await call(k.billing!, 'POST', '/api/v1/billing/acknowledgements', { rfbId: `${id}:rfb:1`, status: 'accepted' });
@@ -277,7 +370,10 @@ describe('cancellation', () => {
     const again = await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/cancel`, { reason: 'twice' });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('ORDER_CLOSED');
-    const tasks = (await call(k.support!, 'GET', `/api/v1/tasks?subject=${id}`)).body as Array<{ status: string; events: { action: string }[] }>;
+    const tasks = (await call(k.support!, 'GET', `/api/v1/tasks?subject=${id}`)).body as Array<{
+      status: string;
+      events: { action: string }[];
+    }>;
     expect(tasks.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
     expect(tasks.every((t) => t.events.at(-1)!.action === 'cancel')).toBe(true);
     expect(await p.client.workflow.getHandle(`order-${id}`).result()).toBe('cancelled');

@@ -20,7 +20,13 @@ describe('graceful shutdown', () => {
     const taskQueue = `shutdown-${randomUUID()}`;
     const config = loadTemporalConfig({ WORKER_SHUTDOWN_GRACE_MS: '10000' });
     const connection = await NativeConnection.connect({ address: inject('devServerAddress') });
-    const workers = await createWorkers({ connection, config, taskQueues: [taskQueue], activities: createTestActivities(), workflowBundle: workflowBundle() });
+    const workers = await createWorkers({
+      connection,
+      config,
+      taskQueues: [taskQueue],
+      activities: createTestActivities(),
+      workflowBundle: workflowBundle(),
+    });
     const running = workers.run();
     const handle = await p.client.workflow.start(slowSubject, { workflowId: `slow-${randomUUID()}`, taskQueue, args: [1500] });
     for (;;) {
@@ -41,7 +47,10 @@ describe('graceful shutdown', () => {
 
   it('answers a request in flight, then closes without waiting for keep-alive connections', async () => {
     // Describing a run nobody polls for waits about 3 s on its state query: a slow request.
-    const handle = await p.client.workflow.start(stuckSubject, { workflowId: `slow-request-${randomUUID()}`, taskQueue: `nobody-${randomUUID()}` });
+    const handle = await p.client.workflow.start(stuckSubject, {
+      workflowId: `slow-request-${randomUUID()}`,
+      taskQueue: `nobody-${randomUUID()}`,
+    });
     const own = await startTestPlatform({ worker: false });
     const support = bearer(await own.keyFor('support'));
     await own.app.listen({ port: 0, host: '127.0.0.1' });

@@ -24,7 +24,14 @@ describe('workflow inspection', () => {
       // describe() is read before the query, so both must have caught up.
       (d) => d.state?.status === 'waiting' && d.pendingActivities?.length === 0,
     );
-    expect(waiting).toMatchObject({ workflowId, type: 'inspectionSubject', status: 'running', taskQueue: p.taskQueue, pendingActivities: [], stateError: null });
+    expect(waiting).toMatchObject({
+      workflowId,
+      type: 'inspectionSubject',
+      status: 'running',
+      taskQueue: p.taskQueue,
+      pendingActivities: [],
+      stateError: null,
+    });
     expect(waiting.diagnosis).toContain('waiting for a signal, an update or a timer');
 
     await handle.executeUpdate(addNote, { args: ['checked'] });
@@ -45,7 +52,10 @@ describe('workflow inspection', () => {
     expect(find('WorkflowExecutionStarted', 'inspectionSubject')).toBeDefined();
     expect(find('ActivityTaskScheduled', 'recordStep')).toBeDefined();
     // The failed first attempt is reported on the start of the second one.
-    expect(find('ActivityTaskStarted', 'recordStep')).toMatchObject({ attempt: 2, failure: { message: 'transient failure recording first', type: 'TransientError' } });
+    expect(find('ActivityTaskStarted', 'recordStep')).toMatchObject({
+      attempt: 2,
+      failure: { message: 'transient failure recording first', type: 'TransientError' },
+    });
     expect(find('ActivityTaskCompleted', 'recordStep')).toMatchObject({ attempt: 2 });
     expect(find('WorkflowExecutionSignaled', 'proceed')).toBeDefined();
     expect(find('WorkflowExecutionUpdateAccepted', 'addNote')).toBeDefined();
@@ -73,7 +83,9 @@ describe('workflow inspection', () => {
         maximumAttempts: 0,
         lastFailure: { message: 'activation system unavailable', type: 'ActivationUnavailable' },
       });
-      expect(d.diagnosis.join('\n')).toMatch(/activity callActivationSystem \(1\) is on attempt \d+, last failure: activation system unavailable/);
+      expect(d.diagnosis.join('\n')).toMatch(
+        /activity callActivationSystem \(1\) is on attempt \d+, last failure: activation system unavailable/,
+      );
       expect(d.state).toBeNull();
       expect(d.stateError).toMatch(/state/);
     } finally {
@@ -81,7 +93,7 @@ describe('workflow inspection', () => {
     }
   });
 
-  it('says when no worker polls the run\'s task queue', async () => {
+  it("says when no worker polls the run's task queue", async () => {
     const workflowId = `orphan-${Date.now()}`;
     const taskQueue = `nobody-polls-${workflowId}`;
     const handle = await p.client.workflow.start(stuckSubject, { workflowId, taskQueue });

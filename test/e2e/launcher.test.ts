@@ -27,7 +27,11 @@ async function ports() {
 function launch(env: Record<string, string>) {
   const { DATABASE_URL: _db, TEMPORAL_ADDRESS: _t, ...inherited } = process.env;
   // Its own process group, like a terminal's foreground job, so Ctrl-C is sent to the group.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'orquesta.ts', 'all'], { cwd: root, env: { ...inherited, LOG_LEVEL: 'warn', ...env }, detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'orquesta.ts', 'all'], {
+    cwd: root,
+    env: { ...inherited, LOG_LEVEL: 'warn', ...env },
+    detached: true,
+  });
   launched.push(child);
   let stdout = '';
   let stderr = '';
@@ -61,7 +65,15 @@ function serverPids(): number[] {
 describe('npm start', () => {
   it('runs the whole platform on PGlite, stops cleanly on Ctrl-C, and keeps its data across a restart', async () => {
     const p1 = await ports();
-    const env1 = { BILLING_SIMULATOR_ACK_DELAY_MS: '100', ACTIVATION_SIMULATOR_LATENCY_MS: '5', DATA_DIR: dataDir, PORT: String(p1.api), TEMPORAL_DEV_PORT: String(p1.temporal), TEMPORAL_UI_PORT: String(p1.ui), WORKER_METRICS_ADDRESS: `127.0.0.1:${p1.metrics}` };
+    const env1 = {
+      BILLING_SIMULATOR_ACK_DELAY_MS: '100',
+      ACTIVATION_SIMULATOR_LATENCY_MS: '5',
+      DATA_DIR: dataDir,
+      PORT: String(p1.api),
+      TEMPORAL_DEV_PORT: String(p1.temporal),
+      TEMPORAL_UI_PORT: String(p1.ui),
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${p1.metrics}`,
+    };
     const first = launch(env1);
     const banner = await first.started;
     const api = `http://127.0.0.1:${p1.api}`;
@@ -92,11 +104,16 @@ describe('npm start', () => {
     const placed = await fetch(`${api}/api/v1/productOrders`, {
       method: 'POST',
       headers: headers(keys.customer!),
-      body: JSON.stringify({ customer: { id: 'CUST-DEV-0001' }, contact: { name: 'Dev Contact', email: 'dev@example.com' }, items: [{ offeringId: 'datahost' }] }),
+      body: JSON.stringify({
+        customer: { id: 'CUST-DEV-0001' },
+        contact: { name: 'Dev Contact', email: 'dev@example.com' },
+        items: [{ offeringId: 'datahost' }],
+      }),
     });
     expect(placed.status).toBe(201);
     const orderId = ((await placed.json()) as { id: string }).id;
-    const order = async () => (await (await fetch(`${api}/api/v1/productOrders/${orderId}`, { headers: headers(keys.agent!) })).json()) as any;
+    const order = async () =>
+      (await (await fetch(`${api}/api/v1/productOrders/${orderId}`, { headers: headers(keys.agent!) })).json()) as any;
     const until = async (done: (o: any) => boolean) => {
       for (let i = 0; i < 300; i++) {
         const o = await order();
@@ -107,7 +124,11 @@ describe('npm start', () => {
     };
     for (const phase of [1, 2]) {
       await until((o) => o.milestones[`acceptance${phase}`].status === 'inProgress');
-      const accepted = await fetch(`${api}/api/v1/productOrders/${orderId}/acceptance`, { method: 'POST', headers: headers(keys.customer!), body: JSON.stringify({ phase, decision: 'accepted' }) });
+      const accepted = await fetch(`${api}/api/v1/productOrders/${orderId}/acceptance`, {
+        method: 'POST',
+        headers: headers(keys.customer!),
+        body: JSON.stringify({ phase, decision: 'accepted' }),
+      });
       expect(accepted.status).toBe(200);
     }
     const completed = await until((o) => o.state === 'completed');
@@ -115,7 +136,10 @@ describe('npm start', () => {
     expect(completed.billing.billingAccountId).toBe('BA-CUST-DEV-0001');
 
     const connection = await Connection.connect({ address: `127.0.0.1:${p1.temporal}` });
-    await new Client({ connection }).workflow.start('parkedWorkflow', { workflowId: 'kept-across-restarts', taskQueue: 'nobody-polls-this' });
+    await new Client({ connection }).workflow.start('parkedWorkflow', {
+      workflowId: 'kept-across-restarts',
+      taskQueue: 'nobody-polls-this',
+    });
     await connection.close();
 
     const pids = serverPids();
@@ -125,7 +149,13 @@ describe('npm start', () => {
     expect(serverPids()).toEqual([]);
 
     const p2 = await ports();
-    const second = launch({ ...env1, PORT: String(p2.api), TEMPORAL_DEV_PORT: String(p2.temporal), TEMPORAL_UI_PORT: String(p2.ui), WORKER_METRICS_ADDRESS: `127.0.0.1:${p2.metrics}` });
+    const second = launch({
+      ...env1,
+      PORT: String(p2.api),
+      TEMPORAL_DEV_PORT: String(p2.temporal),
+      TEMPORAL_UI_PORT: String(p2.ui),
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${p2.metrics}`,
+    });
     await second.started;
     const api2 = `http://127.0.0.1:${p2.api}`;
     const asKept = await fetch(`${api2}/api/v1/workflows/kept-across-restarts`, { headers: { authorization: `Bearer ${keptKey}` } });

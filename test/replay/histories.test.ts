@@ -32,6 +32,8 @@ describe('replay as a guard', () => {
     const { bundleWorkflows } = await import('../../runtime/worker.js');
     const changed = await bundleWorkflows(fileURLToPath(new URL('../support/changed-workflows.ts', import.meta.url)));
     const history = readHistory('inspection-subject.json');
-    await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, 'inspection-subject-recorded')).rejects.toThrow(/[Nn]ondetermin/);
+    await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, 'inspection-subject-recorded')).rejects.toThrow(
+      /[Nn]ondetermin/,
+    );
   });
 });

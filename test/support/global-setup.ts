@@ -31,7 +31,12 @@ export default async function setup(project: TestProject) {
   if (!testServer) throw new Error(missingBinariesMessage(temporalTestServer));
   const scratch = mkdtempSync(join(tmpdir(), 'orquesta-test-'));
 
-  const dev = await startDevServer({ executable: cli, port: await freePort(), namespace: 'default', logFile: join(scratch, 'dev-server.log') });
+  const dev = await startDevServer({
+    executable: cli,
+    port: await freePort(),
+    namespace: 'default',
+    logFile: join(scratch, 'dev-server.log'),
+  });
 
   const scratchDb = await createScratchDatabase('test');
   const database = await openDatabase({ url: scratchDb.url, poolSize: 1, dataDir: scratch });

@@ -13,7 +13,8 @@ export function datahostRequest(components: string[], taxId = `T-${Math.random()
   };
 }
 
-export const optionalOf = (fulfilment: string) => datahost.components.filter((c) => !c.mandatory && c.fulfilment === fulfilment).map((c) => c.id);
+export const optionalOf = (fulfilment: string) =>
+  datahost.components.filter((c) => !c.mandatory && c.fulfilment === fulfilment).map((c) => c.id);
 
 export async function startOrder(client: Client, db: Db, taskQueue: string, request: OrderRequest, settings: OrderSettings) {
   const orderId = orderIdFor(request, undefined, 'test');

@@ -38,7 +38,9 @@ Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL?.toUpper
 
 export const workflowBundle = () => ({ code: readFileSync(inject('workflowBundlePath'), 'utf8') });
 
-export async function startTestPlatform(o: { worker?: boolean; activation?: ActivationSystem; settings?: OrderSettings } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  o: { worker?: boolean; activation?: ActivationSystem; settings?: OrderSettings } = {},
+): Promise<TestPlatform> {
   const database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
   const address = inject('devServerAddress');
   const connection = await Connection.connect({ address });
@@ -63,7 +65,10 @@ export async function startTestPlatform(o: { worker?: boolean; activation?: Acti
       taskQueue,
       workflowBundle: workflowBundle(),
       // Billing is pulled: tests acknowledge RFBs through the API, as the billing system does.
-      activities: { ...createActivities({ db: database.db, activation: activation, billing: new PullBillingSystem() }), ...createTestActivities() },
+      activities: {
+        ...createActivities({ db: database.db, activation: activation, billing: new PullBillingSystem() }),
+        ...createTestActivities(),
+      },
     });
     const running = worker.run();
     stopWorker = async () => {

@@ -104,7 +104,9 @@ const rfbSent = (s: Awaited<ReturnType<RecordedOrder['state']>>, phase: 1 | 2) =
 
 async function acknowledgeRfb(o: RecordedOrder, phase: 1 | 2, status: 'accepted' | 'rejected' = 'accepted') {
   const rfb = rfbSent(await o.until((s) => rfbSent(s, phase) !== undefined), phase)!;
-  await o.handle.executeUpdate(rfbAcknowledgementUpdate, { args: [{ rfbId: rfb.id, status, ...(status === 'rejected' ? { reason: 'no billing account for the customer' } : {}) }] });
+  await o.handle.executeUpdate(rfbAcknowledgementUpdate, {
+    args: [{ rfbId: rfb.id, status, ...(status === 'rejected' ? { reason: 'no billing account for the customer' } : {}) }],
+  });
 }
 
 /** Waits for the order to be held in fallout and completes the fallout task with `outcome`. */
@@ -137,14 +139,24 @@ export const recipes: Recipe[] = [
     file: 'order-completed.json',
     workflowId: 'order-ORD-217BFA49C337F1A1',
     async run(r) {
-      const o = await startRecordedOrder(r, this.workflowId, 'REC-0001', 'recorded-order', datahost.components.filter((c) => !c.mandatory).map((c) => c.id));
+      const o = await startRecordedOrder(
+        r,
+        this.workflowId,
+        'REC-0001',
+        'recorded-order',
+        datahost.components.filter((c) => !c.mandatory).map((c) => c.id),
+      );
       await o.until((s) => s.waitingFor.includes('acceptance1') && s.openTaskIds.length === 2);
       await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 1, decision: 'accepted', actor: 'customer' }] });
       const s1 = await o.until((s) => rfbSent(s, 1) !== undefined);
-      await o.handle.executeUpdate(rfbAcknowledgementUpdate, { args: [{ rfbId: s1.rfbs[0]!.id, status: 'accepted', billingAccountId: 'BA-REC' }] });
+      await o.handle.executeUpdate(rfbAcknowledgementUpdate, {
+        args: [{ rfbId: s1.rfbs[0]!.id, status: 'accepted', billingAccountId: 'BA-REC' }],
+      });
       for (const taskId of s1.openTaskIds) {
         await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId, action: 'start', actor: operator }] });
-        await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId, action: 'complete', actor: operator, outcome: { done: true } }] });
+        await o.handle.executeUpdate(taskActionUpdate, {
+          args: [{ taskId, action: 'complete', actor: operator, outcome: { done: true } }],
+        });
       }
       await o.until((s) => s.waitingFor.includes('acceptance2'));
       await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 2, decision: 'accepted', actor: 'customer' }] });
@@ -190,7 +202,9 @@ export const recipes: Recipe[] = [
     async run(r) {
       const o = await startRecordedOrder(r, this.workflowId, 'REC-0004', 'recorded-fallout-cancel', []);
       await o.until((s) => s.waitingFor.includes('acceptance1'));
-      await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 1, decision: 'rejected', comment: 'wrong domain', actor: 'customer' }] });
+      await o.handle.executeUpdate(acceptanceUpdate, {
+        args: [{ phase: 1, decision: 'rejected', comment: 'wrong domain', actor: 'customer' }],
+      });
       await decideFallout(o, { action: 'cancel', reason: 'customer withdrew' });
       return o.handle.result();
     },
@@ -283,15 +297,22 @@ async function timeSkippingServer(testServer: string): Promise<Server> {
  * tools and SDKs read, and that `Worker.runReplayHistory` takes as parsed.
  */
 function historyJson(cli: string, address: string, workflowId: string): string {
-  const shown = execFileSync(cli, ['workflow', 'show', '--address', address, '--namespace', 'default', '--workflow-id', workflowId, '--output', 'json'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const shown = execFileSync(
+    cli,
+    ['workflow', 'show', '--address', address, '--namespace', 'default', '--workflow-id', workflowId, '--output', 'json'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   return JSON.stringify(JSON.parse(shown), null, 1) + '\n';
 }
 
 async function main(names: string[]) {
-  const selected = names.length === 0 ? recipes : names.map((name) => recipes.find((r) => r.file === name || r.file === `${name}.json`) ?? unknownRecipe(name));
+  const selected =
+    names.length === 0
+      ? recipes
+      : names.map((name) => recipes.find((r) => r.file === name || r.file === `${name}.json`) ?? unknownRecipe(name));
   // The SDK's default INFO log reports every worker's state change, burying what was recorded.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const { cli, testServer } = ensureTemporalBinaries(console.log);

@@ -14,6 +14,8 @@ export default class SummaryReporter implements Reporter {
       if (m.state() === 'failed' && [...m.children.allTests()].length === 0) counts.failed++;
     }
     // After the built-in reporter's own summary, so that this is the run's last line.
-    process.once('beforeExit', () => process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`));
+    process.once('beforeExit', () =>
+      process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`),
+    );
   }
 }

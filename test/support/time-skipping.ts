@@ -12,7 +12,9 @@ import { freePort, startTimeSkippingServer } from '../../runtime/temporal-server
 export async function timeSkippingEnvironment(executable?: string): Promise<TestWorkflowEnvironment> {
   executable ??= (await import('vitest')).inject('timeSkippingExecutable');
   const server = await startTimeSkippingServer({ executable, port: await freePort() });
-  const create = (TestWorkflowEnvironment as unknown as { create(o: object): Promise<TestWorkflowEnvironment> }).create.bind(TestWorkflowEnvironment);
+  const create = (TestWorkflowEnvironment as unknown as { create(o: object): Promise<TestWorkflowEnvironment> }).create.bind(
+    TestWorkflowEnvironment,
+  );
   const env = await create({ server: { type: 'existing' }, address: server.address, namespace: 'default', supportsTimeSkipping: true });
   const teardown = env.teardown.bind(env);
   env.teardown = async () => {

@@ -18,9 +18,14 @@ beforeAll(async () => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk));
     req.on('end', () => {
-    received.push({ path: req.url!, key: req.headers['idempotency-key'] as string | undefined, body: raw ? JSON.parse(raw) : undefined, auth: req.headers.authorization });
-    res.writeHead(nextStatus, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(nextStatus < 300 ? { activationId: 'ACT-9', status: 'activated' } : { error: 'nope' }));
+      received.push({
+        path: req.url!,
+        key: req.headers['idempotency-key'] as string | undefined,
+        body: raw ? JSON.parse(raw) : undefined,
+        auth: req.headers.authorization,
+      });
+      res.writeHead(nextStatus, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(nextStatus < 300 ? { activationId: 'ACT-9', status: 'activated' } : { error: 'nope' }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -28,7 +33,14 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const request = { idempotencyKey: 'ORD-1:1.datahost.ftp:activate', orderId: 'ORD-1', serviceId: 'ORD-1:svc:1.datahost.ftp', componentId: 'datahost.ftp', phase: 1, configuration: { domainName: 'x.example' } };
+const request = {
+  idempotencyKey: 'ORD-1:1.datahost.ftp:activate',
+  orderId: 'ORD-1',
+  serviceId: 'ORD-1:svc:1.datahost.ftp',
+  componentId: 'datahost.ftp',
+  phase: 1,
+  configuration: { domainName: 'x.example' },
+};
 
 describe('HTTP activation adapter', () => {
   it('posts the activation with its idempotency key and returns the result', async () => {
@@ -93,7 +105,10 @@ describe('billing adapters', () => {
     await new HttpBillingSystem(base).sendReadyForBilling(rfb);
     expect(received).toEqual([{ path: '/readyForBilling', key: rfb.rfbId, body: rfb, auth: undefined }]);
     nextStatus = 400;
-    await expect(new HttpBillingSystem(base).sendReadyForBilling(rfb)).rejects.toMatchObject({ type: 'BillingRejected', nonRetryable: true });
+    await expect(new HttpBillingSystem(base).sendReadyForBilling(rfb)).rejects.toMatchObject({
+      type: 'BillingRejected',
+      nonRetryable: true,
+    });
   });
 
   it('simulator: acknowledges through the API as the billing system would, after its delay', async () => {
@@ -106,7 +121,12 @@ describe('billing adapters', () => {
     expect(received).toEqual([]);
     await new Promise((r) => setTimeout(r, 300));
     expect(received).toEqual([
-      { path: '/api/v1/billing/acknowledgements', key: undefined, auth: 'Bearer billing-key', body: { rfbId: rfb.rfbId, status: 'accepted', billingAccountId: 'BA-CUST-1', cycleStartDate: '2026-11-23' } },
+      {
+        path: '/api/v1/billing/acknowledgements',
+        key: undefined,
+        auth: 'Bearer billing-key',
+        body: { rfbId: rfb.rfbId, status: 'accepted', billingAccountId: 'BA-CUST-1', cycleStartDate: '2026-11-23' },
+      },
     ]);
   });
 });

@@ -4,8 +4,17 @@ import { loadTemporalConfig } from '../../temporal.config.js';
 
 describe('configuration', () => {
   it('has working defaults for a bare laptop', () => {
-    expect(loadAppConfig({})).toMatchObject({ port: 3000, database: { url: undefined, dataDir: '.data' }, adapters: { activation: { kind: 'simulator' }, billing: { kind: 'simulator' } } });
-    expect(loadTemporalConfig({})).toMatchObject({ address: undefined, namespace: 'default', taskQueues: { orders: 'orders' }, tls: undefined });
+    expect(loadAppConfig({})).toMatchObject({
+      port: 3000,
+      database: { url: undefined, dataDir: '.data' },
+      adapters: { activation: { kind: 'simulator' }, billing: { kind: 'simulator' } },
+    });
+    expect(loadTemporalConfig({})).toMatchObject({
+      address: undefined,
+      namespace: 'default',
+      taskQueues: { orders: 'orders' },
+      tls: undefined,
+    });
   });
 
   it.each([
@@ -28,7 +37,16 @@ describe('configuration', () => {
   });
 
   it('turns on TLS for a hosted cluster with an API key, and prefixes task queues', () => {
-    const t = loadTemporalConfig({ TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233', TEMPORAL_API_KEY: 'k', TEMPORAL_TASK_QUEUE_PREFIX: 'staging-' });
-    expect(t).toMatchObject({ address: 'ns.tmprl.cloud:7233', apiKey: 'k', tls: { clientCert: undefined }, taskQueues: { orders: 'staging-orders', cases: 'staging-cases' } });
+    const t = loadTemporalConfig({
+      TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233',
+      TEMPORAL_API_KEY: 'k',
+      TEMPORAL_TASK_QUEUE_PREFIX: 'staging-',
+    });
+    expect(t).toMatchObject({
+      address: 'ns.tmprl.cloud:7233',
+      apiKey: 'k',
+      tls: { clientCert: undefined },
+      taskQueues: { orders: 'staging-orders', cases: 'staging-cases' },
+    });
   });
 });

@@ -9,12 +9,22 @@ import { DomainError } from '../../api/errors.js';
 import * as workflows from '../../workflows/index.js';
 import { taskRefusals } from '../../workflows/inbox.contract.js';
 import { taskOutcomes } from '../../workflows/inbox.payloads.js';
-import { acceptanceVerdict, cancelVerdict, orderRefusals, orderWorkflowType, rfbAcknowledgementVerdict } from '../../workflows/order.contract.js';
+import {
+  acceptanceVerdict,
+  cancelVerdict,
+  orderRefusals,
+  orderWorkflowType,
+  rfbAcknowledgementVerdict,
+} from '../../workflows/order.contract.js';
 
 describe('order rules', () => {
   it('takes an acceptance only for the phase the order awaits', () => {
     expect(acceptanceVerdict({ orderId: 'O', awaitedAcceptance: 1 }, 1)).toEqual({ ok: true });
-    expect(acceptanceVerdict({ orderId: 'O', awaitedAcceptance: 1 }, 2)).toMatchObject({ ok: false, code: 'ACCEPTANCE_NOT_EXPECTED', message: expect.stringContaining('awaits acceptance 1') });
+    expect(acceptanceVerdict({ orderId: 'O', awaitedAcceptance: 1 }, 2)).toMatchObject({
+      ok: false,
+      code: 'ACCEPTANCE_NOT_EXPECTED',
+      message: expect.stringContaining('awaits acceptance 1'),
+    });
     expect(acceptanceVerdict({ orderId: 'O', awaitedAcceptance: null }, 1)).toMatchObject({ ok: false, code: 'ACCEPTANCE_NOT_EXPECTED' });
   });
 

@@ -4,15 +4,22 @@ import { applyTaskAction, type TaskActionRequest, type TaskState } from '../../w
 const ana = { keyId: 'ana', role: 'backoffice', groups: ['provisioning'] };
 const bob = { keyId: 'bob', role: 'backoffice', groups: ['provisioning'] };
 const open: TaskState = { id: 't1', kind: 'manualFulfilment', group: 'provisioning', assignee: null, status: 'opened' };
-const act = (task: TaskState | undefined, r: Partial<TaskActionRequest>) => applyTaskAction(task, { taskId: 't1', action: 'claim', actor: ana, ...r } as TaskActionRequest);
+const act = (task: TaskState | undefined, r: Partial<TaskActionRequest>) =>
+  applyTaskAction(task, { taskId: 't1', action: 'claim', actor: ana, ...r } as TaskActionRequest);
 
 describe('task rules', () => {
   it('walks opened -> inProgress -> completed with claims, a release and a forward', () => {
     expect(act(open, { action: 'claim' })).toMatchObject({ ok: true, next: { assignee: 'ana', status: 'opened' } });
     expect(act({ ...open, assignee: 'ana' }, { action: 'release' })).toMatchObject({ ok: true, next: { assignee: null } });
     expect(act(open, { action: 'start' })).toMatchObject({ ok: true, next: { status: 'inProgress', assignee: 'ana' } });
-    expect(act({ ...open, status: 'inProgress', assignee: 'ana' }, { action: 'forward', toGroup: 'fallout', message: 'look' })).toMatchObject({ ok: true, next: { group: 'fallout', status: 'opened', assignee: null } });
-    expect(act({ ...open, status: 'inProgress', assignee: 'ana' }, { action: 'complete', outcome: { done: true } })).toMatchObject({ ok: true, next: { status: 'completed' }, outcome: { done: true } });
+    expect(
+      act({ ...open, status: 'inProgress', assignee: 'ana' }, { action: 'forward', toGroup: 'fallout', message: 'look' }),
+    ).toMatchObject({ ok: true, next: { group: 'fallout', status: 'opened', assignee: null } });
+    expect(act({ ...open, status: 'inProgress', assignee: 'ana' }, { action: 'complete', outcome: { done: true } })).toMatchObject({
+      ok: true,
+      next: { status: 'completed' },
+      outcome: { done: true },
+    });
   });
 
   it.each([
@@ -30,7 +37,7 @@ describe('task rules', () => {
     expect(act(task as TaskState | undefined, request as Partial<TaskActionRequest>)).toMatchObject({ ok: false, code });
   });
 
-  it('lets an admin act in any group and release someone else\'s claim', () => {
+  it("lets an admin act in any group and release someone else's claim", () => {
     const admin = { keyId: 'root', role: 'admin', groups: [] };
     expect(act({ ...open, assignee: 'bob' }, { action: 'release', actor: admin })).toMatchObject({ ok: true });
     expect(act({ ...open, assignee: 'bob' }, { action: 'release', actor: ana })).toMatchObject({ ok: false });

@@ -19,7 +19,12 @@ const eslint = new ESLint({
   overrideConfig: {
     files: ['**/probe.ts', '**/probe.payloads.ts'],
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*/probe.ts', '*/probe.payloads.ts', 'test/unit/probe.ts'], defaultProject: 'tsconfig.json' } },
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['*/probe.ts', '*/probe.payloads.ts', 'test/unit/probe.ts'],
+          defaultProject: 'tsconfig.json',
+        },
+      },
     },
   },
 });
@@ -74,14 +79,17 @@ describe('import boundaries', () => {
   });
 
   it('let workflow code take types, never values, from the schema modules beside the sandbox', async () => {
-    expect(await violations('workflows/probe.ts', "import { taskOutcomes } from './inbox.payloads.js';\nexport const o = taskOutcomes;\n")).toEqual([
-      expect.stringContaining(`${boundary}: './inbox.payloads.js' import is restricted`),
-    ]);
-    expect(await violations('workflows/probe.ts', "import { orderView } from '../domain/views.js';\nexport const v = orderView;\n")).toEqual([
-      expect.stringContaining(boundary),
-    ]);
     expect(
-      await violations('workflows/probe.ts', "import type { TaskActionRequest } from './inbox.payloads.js';\nexport type R = TaskActionRequest;\n"),
+      await violations('workflows/probe.ts', "import { taskOutcomes } from './inbox.payloads.js';\nexport const o = taskOutcomes;\n"),
+    ).toEqual([expect.stringContaining(`${boundary}: './inbox.payloads.js' import is restricted`)]);
+    expect(
+      await violations('workflows/probe.ts', "import { orderView } from '../domain/views.js';\nexport const v = orderView;\n"),
+    ).toEqual([expect.stringContaining(boundary)]);
+    expect(
+      await violations(
+        'workflows/probe.ts',
+        "import type { TaskActionRequest } from './inbox.payloads.js';\nexport type R = TaskActionRequest;\n",
+      ),
     ).toEqual([]);
     // The schema modules themselves use zod.
     expect(await violations('workflows/probe.payloads.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([]);

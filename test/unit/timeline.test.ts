@@ -28,7 +28,7 @@ describe('toTimeline', () => {
     expect(timeline.length).toBeLessThan(events.length);
   });
 
-  it('carries the attempt and the previous attempt\'s failure on a retried activity', () => {
+  it("carries the attempt and the previous attempt's failure on a retried activity", () => {
     expect(timeline.find((e) => e.event === 'ActivityTaskStarted')).toMatchObject({
       kind: 'activity',
       attempt: 2,
@@ -43,7 +43,10 @@ describe('toTimeline', () => {
           eventId: '99',
           eventTime: '2026-11-23T10:00:00Z',
           eventType: 'EVENT_TYPE_WORKFLOW_TASK_FAILED',
-          workflowTaskFailedEventAttributes: { cause: 'WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR', failure: { message: 'nondeterminism' } },
+          workflowTaskFailedEventAttributes: {
+            cause: 'WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR',
+            failure: { message: 'nondeterminism' },
+          },
         },
       ],
     });
@@ -78,7 +81,15 @@ describe('toTimeline on an order history', () => {
   it('names local activities and patches, which the history records as markers', () => {
     const local = timeline.filter((e) => e.detail === 'local activity');
     expect(new Set(local.map((e) => e.name))).toEqual(
-      new Set(['recordOrder', 'updateOrder', 'openTask', 'recordAcceptance', 'recordRfbAcknowledgement', 'recordTaskAction', 'completeOrder']),
+      new Set([
+        'recordOrder',
+        'updateOrder',
+        'openTask',
+        'recordAcceptance',
+        'recordRfbAcknowledgement',
+        'recordTaskAction',
+        'completeOrder',
+      ]),
     );
     expect(local.every((e) => e.kind === 'activity' && e.attempt === 1)).toBe(true);
     expect(timeline.find((e) => e.name === 'core_patch')).toMatchObject({ detail: 'patch order-writes-in-order' });
@@ -86,7 +97,17 @@ describe('toTimeline on an order history', () => {
 
   it('shows every update of the order by name', () => {
     const updates = timeline.filter((e) => e.event === 'WorkflowExecutionUpdateCompleted').map((e) => e.name);
-    expect(updates.sort()).toEqual(['acceptance', 'acceptance', 'acknowledgeRfb', 'acknowledgeRfb', 'submitOrder', 'taskAction', 'taskAction', 'taskAction', 'taskAction']);
+    expect(updates.sort()).toEqual([
+      'acceptance',
+      'acceptance',
+      'acknowledgeRfb',
+      'acknowledgeRfb',
+      'submitOrder',
+      'taskAction',
+      'taskAction',
+      'taskAction',
+      'taskAction',
+    ]);
   });
 });
 

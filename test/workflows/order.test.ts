@@ -68,7 +68,9 @@ async function completePhase1(o: Awaited<ReturnType<typeof start>>) {
   await o.until((s) => s.waitingFor.includes('acceptance1'));
   await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 1, decision: 'accepted', actor: 'customer' }] });
   const s = await o.until((s) => s.rfbs.length === 1);
-  await o.handle.executeUpdate(rfbAcknowledgementUpdate, { args: [{ rfbId: s.rfbs[0]!.id, status: 'accepted', billingAccountId: 'BA-1' }] });
+  await o.handle.executeUpdate(rfbAcknowledgementUpdate, {
+    args: [{ rfbId: s.rfbs[0]!.id, status: 'accepted', billingAccountId: 'BA-1' }],
+  });
 }
 
 describe('order workflow, on the clock', () => {
@@ -83,7 +85,12 @@ describe('order workflow, on the clock', () => {
     expect(s.milestones.rfb1.deadlineMissed).toBeUndefined();
     const row = await orderRow(o.orderId);
     expect(row.milestones.rfb1!.deadlineMissed).toBeUndefined();
-    expect(await database.db.select().from(notifications).where(and(eq(notifications.subjectId, o.orderId), eq(notifications.kind, 'deadlineMissed')))).toEqual([]);
+    expect(
+      await database.db
+        .select()
+        .from(notifications)
+        .where(and(eq(notifications.subjectId, o.orderId), eq(notifications.kind, 'deadlineMissed'))),
+    ).toEqual([]);
   });
 
   it('records a missed 24 h deadline, tells the fallout group, and reminds the customer after 48 h', async () => {
@@ -94,10 +101,15 @@ describe('order workflow, on the clock', () => {
     expect(s.milestones.activation1.deadlineMissed).toBeUndefined(); // activation 1 was on time
     expect((await orderRow(o.orderId)).milestones.rfb1).toMatchObject({ deadlineMissed: true });
     const told = await database.db.select().from(notifications).where(eq(notifications.subjectId, o.orderId));
-    expect(told).toEqual([expect.objectContaining({ kind: 'deadlineMissed', recipient: 'group:fallout', message: expect.stringContaining('rfb1') })]);
+    expect(told).toEqual([
+      expect.objectContaining({ kind: 'deadlineMissed', recipient: 'group:fallout', message: expect.stringContaining('rfb1') }),
+    ]);
 
     await env.sleep(hours(24));
-    const reminded = await database.db.select().from(notifications).where(and(eq(notifications.subjectId, o.orderId), eq(notifications.kind, 'acceptanceReminder')));
+    const reminded = await database.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.subjectId, o.orderId), eq(notifications.kind, 'acceptanceReminder')));
     expect(reminded).toEqual([expect.objectContaining({ recipient: `customer:${o.view.customerId}` })]);
     expect(o.view.customerId).toMatch(/^CUST-/);
     // A late acceptance and acknowledgement still complete phase 1, and the miss stays recorded.
@@ -112,16 +124,29 @@ describe('order workflow, on the clock', () => {
     const waiting = await o.until((s) => s.openTaskIds.length === 2 && s.milestones.rfb1.status === 'done');
     await env.sleep(hours(72));
     expect((await o.state()).milestones.activation2.status).toBe('pending');
-    const phase2 = () => database.db.select().from(activations).where(and(eq(activations.orderId, o.orderId), eq(activations.phase, 2)));
+    const phase2 = () =>
+      database.db
+        .select()
+        .from(activations)
+        .where(and(eq(activations.orderId, o.orderId), eq(activations.phase, 2)));
     expect(await phase2()).toEqual([]);
 
     const [first, second] = waiting.openTaskIds;
-    await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId: first!, action: 'complete', actor: operator, outcome: { done: true } }] });
+    await o.handle.executeUpdate(taskActionUpdate, {
+      args: [{ taskId: first!, action: 'complete', actor: operator, outcome: { done: true } }],
+    });
     expect((await o.state()).milestones.activation2.status).toBe('pending');
-    await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId: second!, action: 'complete', actor: operator, outcome: { done: true } }] });
+    await o.handle.executeUpdate(taskActionUpdate, {
+      args: [{ taskId: second!, action: 'complete', actor: operator, outcome: { done: true } }],
+    });
     const s = await o.until((s) => s.milestones.activation2.status === 'done');
     expect(s.milestones.manualTasks.status).toBe('done');
-    expect((await phase2()).filter((a) => a.status === 'succeeded').map((a) => a.componentId).sort()).toEqual(optionalOf('auto-phase-2').sort());
+    expect(
+      (await phase2())
+        .filter((a) => a.status === 'succeeded')
+        .map((a) => a.componentId)
+        .sort(),
+    ).toEqual(optionalOf('auto-phase-2').sort());
   });
 
   it('never activates a component twice when a retried activity repeats the request', async () => {
@@ -134,7 +159,12 @@ describe('order workflow, on the clock', () => {
       // Sent twice (the first answer was lost), performed once.
       expect(activation.requests.filter((k) => k === key)).toHaveLength(2);
       expect(activation.performed.get(key)).toBe(1);
-      expect(sent.filter((a) => a.idempotencyKey === key).map((a) => [a.attempt, a.status]).sort()).toEqual([
+      expect(
+        sent
+          .filter((a) => a.idempotencyKey === key)
+          .map((a) => [a.attempt, a.status])
+          .sort(),
+      ).toEqual([
         [1, 'failed'],
         [2, 'succeeded'],
       ]);
@@ -144,15 +174,21 @@ describe('order workflow, on the clock', () => {
   it('puts a rejected acceptance on fallout; cancelling there compensates and ends the order cancelled', async () => {
     const o = await start(optionalOf('auto-phase-1'));
     await o.until((s) => s.waitingFor.includes('acceptance1'));
-    await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 1, decision: 'rejected', comment: 'wrong domain', actor: 'customer' }] });
+    await o.handle.executeUpdate(acceptanceUpdate, {
+      args: [{ phase: 1, decision: 'rejected', comment: 'wrong domain', actor: 'customer' }],
+    });
     const held = await o.until((s) => s.state === 'held' && s.openTaskIds.length === 1);
     expect((await orderRow(o.orderId)).state).toBe('held');
     const falloutTask = held.openTaskIds[0]!;
 
-    const refused = o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId: falloutTask, action: 'complete', actor: operator, outcome: { action: 'skip' } }] });
+    const refused = o.handle.executeUpdate(taskActionUpdate, {
+      args: [{ taskId: falloutTask, action: 'complete', actor: operator, outcome: { action: 'skip' } }],
+    });
     await expect(refused).rejects.toThrow(); // a skip needs a reason
 
-    await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId: falloutTask, action: 'complete', actor: operator, outcome: { action: 'cancel', reason: 'customer withdrew' } }] });
+    await o.handle.executeUpdate(taskActionUpdate, {
+      args: [{ taskId: falloutTask, action: 'complete', actor: operator, outcome: { action: 'cancel', reason: 'customer withdrew' } }],
+    });
     expect(await o.handle.result()).toBe('cancelled');
     expect((await orderRow(o.orderId)).state).toBe('cancelled');
     const services = await database.db.select().from(serviceInstances).where(eq(serviceInstances.orderId, o.orderId));
@@ -175,7 +211,9 @@ describe('order workflow, on the clock', () => {
     expect(task!.input).toMatchObject({ step: 'activation1', error: 'activation system unavailable' });
 
     activation.down.delete(o.orderId);
-    await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId: task!.id, action: 'complete', actor: operator, outcome: { action: 'retry' } }] });
+    await o.handle.executeUpdate(taskActionUpdate, {
+      args: [{ taskId: task!.id, action: 'complete', actor: operator, outcome: { action: 'retry' } }],
+    });
     const after = await o.until((s) => s.milestones.activation1.status === 'done' && s.state === 'inProgress');
     expect(after.waitingFor).toContain('acceptance1');
   });

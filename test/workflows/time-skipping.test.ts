@@ -18,7 +18,12 @@ const taskQueue = `time-${randomUUID()}`;
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities: createTestActivities() });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: createTestActivities(),
+  });
   running = worker.run();
 });
 afterAll(async () => {
