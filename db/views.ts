@@ -3,7 +3,7 @@
  * queries behind every GET that pages: each list answers one page and the total.
  */
 import { and, asc, desc, eq, inArray, type SQL } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import {
   milestoneNames,
   openTaskStatuses,
@@ -35,26 +35,10 @@ export const priceOf = (row: { oneTimeCents: number; recurringCents: number }) =
   recurring: money(row.recurringCents),
 });
 
-/** One page of ids in the given order, and how many rows match in all. */
-async function pageOfIds(
-  db: Db,
-  table: PgTable,
-  id: PgColumn,
-  where: SQL | undefined,
-  orderBy: SQL[],
-  page: Page,
-): Promise<{ ids: string[]; total: number }> {
-  const [rows, total] = await Promise.all([
-    db
-      .select({ id })
-      .from(table)
-      .where(where)
-      .orderBy(...orderBy)
-      .limit(page.limit)
-      .offset(page.offset),
-    db.$count(table, where),
-  ]);
-  return { ids: rows.map((r) => r.id as string), total };
+/** A page of rows and, in parallel, how many rows match in all. */
+async function pageOf<R>(db: Db, table: PgTable, where: SQL | undefined, rows: PromiseLike<R[]>): Promise<PageOf<R>> {
+  const [items, total] = await Promise.all([rows, db.$count(table, where)]);
+  return { items, total };
 }
 
 // ---------------------------------------------------------------- tasks
@@ -114,8 +98,15 @@ export async function listTasks(db: Db, f: TaskFilter, page: Page): Promise<Page
     f.subjectId ? eq(tasks.subjectId, f.subjectId) : undefined,
     f.onlyGroups ? inArray(tasks.group, f.onlyGroups.length ? f.onlyGroups : ['']) : undefined,
   );
-  const { ids, total } = await pageOfIds(db, tasks, tasks.id, where, [asc(tasks.priority), asc(tasks.dueAt), asc(tasks.id)], page);
-  return { items: await loadTaskViews(db, ids), total };
+  const ids = db.select({ id: tasks.id }).from(tasks).where(where).orderBy(asc(tasks.priority), asc(tasks.dueAt), asc(tasks.id));
+  const found = await pageOf(db, tasks, where, ids.limit(page.limit).offset(page.offset));
+  return {
+    items: await loadTaskViews(
+      db,
+      found.items.map((r) => r.id),
+    ),
+    total: found.total,
+  };
 }
 
 // ---------------------------------------------------------------- orders
@@ -197,15 +188,19 @@ export async function listOrders(db: Db, f: { state?: OrderState; customerId?: s
     f.state ? eq(productOrders.state, f.state) : undefined,
     f.customerId ? eq(productOrders.customerId, f.customerId) : undefined,
   );
-  const { ids, total } = await pageOfIds(
-    db,
-    productOrders,
-    productOrders.id,
-    where,
-    [desc(productOrders.submittedAt), desc(productOrders.id)],
-    page,
-  );
-  return { items: await loadOrderViews(db, ids), total };
+  const ids = db
+    .select({ id: productOrders.id })
+    .from(productOrders)
+    .where(where)
+    .orderBy(desc(productOrders.submittedAt), desc(productOrders.id));
+  const found = await pageOf(db, productOrders, where, ids.limit(page.limit).offset(page.offset));
+  return {
+    items: await loadOrderViews(
+      db,
+      found.items.map((r) => r.id),
+    ),
+    total: found.total,
+  };
 }
 
 // ---------------------------------------------------------------- billing, services, notifications
@@ -224,11 +219,9 @@ export async function loadRfbView(db: Db, id: string): Promise<RfbView | undefin
 
 export async function listRfbs(db: Db, f: { status?: RfbStatus }, page: Page): Promise<PageOf<RfbView>> {
   const where = f.status ? eq(rfbs.status, f.status) : undefined;
-  const [rows, total] = await Promise.all([
-    db.select().from(rfbs).where(where).orderBy(asc(rfbs.sentAt), asc(rfbs.id)).limit(page.limit).offset(page.offset),
-    db.$count(rfbs, where),
-  ]);
-  return { items: rows.map(rfbViewOf), total };
+  const rows = db.select().from(rfbs).where(where).orderBy(asc(rfbs.sentAt), asc(rfbs.id));
+  const found = await pageOf(db, rfbs, where, rows.limit(page.limit).offset(page.offset));
+  return { items: found.items.map(rfbViewOf), total: found.total };
 }
 
 export async function listServices(
@@ -241,12 +234,10 @@ export async function listServices(
     f.orderId ? eq(serviceInstances.orderId, f.orderId) : undefined,
     f.state ? eq(serviceInstances.state, f.state) : undefined,
   );
-  const [rows, total] = await Promise.all([
-    db.select().from(serviceInstances).where(where).orderBy(asc(serviceInstances.id)).limit(page.limit).offset(page.offset),
-    db.$count(serviceInstances, where),
-  ]);
+  const rows = db.select().from(serviceInstances).where(where).orderBy(asc(serviceInstances.id));
+  const found = await pageOf(db, serviceInstances, where, rows.limit(page.limit).offset(page.offset));
   return {
-    items: rows.map((s) => ({
+    items: found.items.map((s) => ({
       id: s.id,
       orderId: s.orderId,
       customerId: s.customerId,
@@ -255,7 +246,7 @@ export async function listServices(
       state: s.state,
       activatedAt: isoOrNull(s.activatedAt),
     })),
-    total,
+    total: found.total,
   };
 }
 
@@ -269,15 +260,7 @@ export async function listNotifications(
     f.subjectId ? eq(notifications.subjectId, f.subjectId) : undefined,
     f.kind ? eq(notifications.kind, f.kind) : undefined,
   );
-  const [rows, total] = await Promise.all([
-    db
-      .select()
-      .from(notifications)
-      .where(where)
-      .orderBy(asc(notifications.createdAt), asc(notifications.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.$count(notifications, where),
-  ]);
-  return { items: rows.map((n) => ({ ...n, createdAt: iso(n.createdAt) })), total };
+  const rows = db.select().from(notifications).where(where).orderBy(asc(notifications.createdAt), asc(notifications.id));
+  const found = await pageOf(db, notifications, where, rows.limit(page.limit).offset(page.offset));
+  return { items: found.items.map((n) => ({ ...n, createdAt: iso(n.createdAt) })), total: found.total };
 }
