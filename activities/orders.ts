@@ -117,6 +117,12 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
     async activatePhase(p: { orderId: string; phase: 1 | 2; steps: PlanStep[] }): Promise<{ activated: number }> {
       const attempt = Context.current().info.attempt;
       const keys = p.steps.map((s) => `${p.orderId}:${s.key}:activate`);
+      // Configuration travels once per item (in the order's items), not with every plan step.
+      const items = await db
+        .select({ id: orderItems.id, configuration: orderItems.configuration })
+        .from(orderItems)
+        .where(eq(orderItems.orderId, p.orderId));
+      const configurationOf = (step: PlanStep) => items.find((i) => i.id === step.itemId)?.configuration ?? {};
       const done = new Set(
         (
           await db
@@ -135,7 +141,7 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
             serviceId: serviceIdFor(p.orderId, step),
             componentId: step.componentId,
             phase: p.phase,
-            configuration: step.configuration,
+            configuration: configurationOf(step),
           };
           const [row] = await db
             .insert(activations)
@@ -182,8 +188,25 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
         .from(tasks)
         .where(and(eq(tasks.subjectType, 'order'), eq(tasks.subjectId, c.orderId), inArray(tasks.status, ['opened', 'inProgress'])));
       for (const t of open) {
-        await db.update(tasks).set({ status: 'cancelled', updatedAt: now }).where(eq(tasks.id, t.id));
-        await db.insert(taskEvents).values({ taskId: t.id, action: 'cancel', actor: 'system', at: now, details: { reason: c.reason } });
+        await db.transaction(async (tx) => {
+          const [cancelled] = await tx
+            .update(tasks)
+            .set({ status: 'cancelled', version: sql`${tasks.version} + 1`, updatedAt: now })
+            .where(and(eq(tasks.id, t.id), inArray(tasks.status, ['opened', 'inProgress'])))
+            .returning({ version: tasks.version });
+          if (cancelled) {
+            await tx
+              .insert(taskEvents)
+              .values({
+                taskId: t.id,
+                version: cancelled.version,
+                action: 'cancel',
+                actor: 'system',
+                at: now,
+                details: { reason: c.reason },
+              });
+          }
+        });
       }
       const activated = await db
         .select()

@@ -61,7 +61,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
     },
-    bodyLimit: 1024 * 1024,
+    // The largest real order is a few KB; anything past this is refused (413) before it is read.
+    bodyLimit: 64 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -101,7 +101,6 @@ export async function priceOrder(
         name: c.name,
         fulfilment: c.fulfilment,
         manualGroup: c.manualGroup,
-        configuration: item.configuration,
       });
     }
   }

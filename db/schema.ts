@@ -241,6 +241,8 @@ export const tasks = pgTable(
     group: text('group').notNull(),
     assignee: text('assignee'),
     status: text('status').$type<TaskStatus>().notNull(),
+    /** Bumped by every change; a write applies only over an older version, so a late retry never undoes a newer one. */
+    version: integer('version').notNull().default(1),
     priority: integer('priority').notNull().default(3),
     title: text('title').notNull(),
     dueAt: timestamp('due_at', { withTimezone: true }),
@@ -269,8 +271,10 @@ export const taskEvents = pgTable(
     actor: text('actor').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull(),
     details: jsonb('details'),
+    /** The task's version this action made: one event per action, however often its write is retried. */
+    version: integer('version'),
   },
-  (t) => [index('task_events_task_idx').on(t.taskId, t.at)],
+  (t) => [index('task_events_task_idx').on(t.taskId, t.at), unique('task_events_task_version').on(t.taskId, t.version)],
 );
 
 export const notifications = pgTable(

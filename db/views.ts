@@ -61,6 +61,7 @@ export async function loadTaskViews(db: Db, ids: string[]): Promise<TaskView[]> 
       group: t.group,
       assignee: t.assignee,
       status: t.status,
+      version: t.version,
       priority: t.priority,
       title: t.title,
       dueAt: isoOrNull(t.dueAt),
@@ -252,11 +253,12 @@ export async function listServices(
 
 export async function listNotifications(
   db: Db,
-  f: { recipient?: string; subjectId?: string; kind?: string },
+  f: { recipient?: string; among?: string[]; subjectId?: string; kind?: string },
   page: Page,
 ): Promise<PageOf<NotificationView>> {
   const where = and(
     f.recipient ? eq(notifications.recipient, f.recipient) : undefined,
+    f.among ? inArray(notifications.recipient, f.among) : undefined,
     f.subjectId ? eq(notifications.subjectId, f.subjectId) : undefined,
     f.kind ? eq(notifications.kind, f.kind) : undefined,
   );

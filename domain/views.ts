@@ -37,6 +37,7 @@ export const taskView = z
     group: groupName,
     assignee: z.string().nullable(),
     status: z.enum(taskStatuses),
+    version: z.number().int().describe('1 when opened, one more with every change'),
     priority: z.number().int().describe('1 is the most urgent'),
     title: z.string(),
     dueAt: timestamp.nullable(),

@@ -22,6 +22,8 @@ export interface TaskState {
   group: string;
   assignee: string | null;
   status: TaskStatus;
+  /** 1 when opened, one more with every accepted action: the row's version once written. */
+  version: number;
 }
 
 export const taskRefusals = [

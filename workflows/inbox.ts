@@ -46,10 +46,12 @@ export function createInbox(o: InboxOptions) {
       const task = tasks.get(request.taskId)!;
       // Applied before the write, so a second action racing this one is refused by the rule above;
       // the outcome goes with the status, as the owner's flow wakes on the status.
-      Object.assign(task, verdict.next, verdict.next.status === 'completed' ? { outcome: verdict.outcome } : {});
+      const version = task.version + 1;
+      Object.assign(task, verdict.next, { version }, verdict.next.status === 'completed' ? { outcome: verdict.outcome } : {});
       const record = () =>
         o.handlerRows.recordTaskAction({
           taskId: request.taskId,
+          version,
           ...verdict.next,
           outcome: verdict.outcome ?? null,
           event: {
@@ -60,7 +62,7 @@ export function createInbox(o: InboxOptions) {
         });
       if (o.answerWithView) return record() as unknown as TaskState;
       await o.write(record);
-      return { id: task.id, kind: task.kind, group: task.group, assignee: task.assignee, status: task.status };
+      return { id: task.id, kind: task.kind, group: task.group, assignee: task.assignee, status: task.status, version };
     },
     {
       validator: (request) => {
@@ -73,7 +75,7 @@ export function createInbox(o: InboxOptions) {
   return {
     /** Opens a task in its group's inbox and waits until it is completed; returns its outcome. */
     async awaitTask(t: NewTask): Promise<unknown> {
-      tasks.set(t.id, { id: t.id, kind: t.kind, group: t.group, assignee: null, status: 'opened' });
+      tasks.set(t.id, { id: t.id, kind: t.kind, group: t.group, assignee: null, status: 'opened', version: 1 });
       await o.write(() =>
         o.rows().openTask({
           id: t.id,

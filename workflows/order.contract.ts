@@ -41,7 +41,6 @@ export interface PlanStep {
   name: string;
   fulfilment: Fulfilment;
   manualGroup: string | null;
-  configuration: Record<string, string>;
 }
 
 export interface PricedItem {

@@ -207,6 +207,8 @@ function orderProcess(orderId: string, settings: OrderSettings) {
     },
   );
 
+  const configurationOf = (itemId: string) => submission!.items.find((i) => i.id === itemId)?.configuration ?? {};
+
   async function updateOrder(u: { state?: OrderState; milestones?: Partial<Milestones> }) {
     await write(() => rows().updateOrder({ orderId, ...u }));
   }
@@ -325,7 +327,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
             kind: 'manualFulfilment',
             group: s.manualGroup!,
             title: `${s.name} for order ${orderId}`,
-            input: { componentId: s.componentId, itemId: s.itemId, configuration: s.configuration },
+            input: { componentId: s.componentId, itemId: s.itemId, configuration: configurationOf(s.itemId) },
             due: { hours: 48, priority: 3 },
           }),
         ),

@@ -19,6 +19,13 @@ const taskIdParam = z.object({ id: taskId });
 /** A back-office key sees only its own groups' tasks; anything else is "not found". */
 const visibleTo = (p: Principal, group: string) => p.role !== 'backoffice' || p.groups.includes(group);
 
+/** Whose notifications a key may read: a customer its own, back office its groups' and its own; others all. */
+function recipientsFor(p: Principal): string[] | undefined {
+  if (p.role === 'customer') return [`customer:${p.customerId}`];
+  if (p.role === 'backoffice') return [...p.groups.map((g) => `group:${g}`), `person:${p.keyId}`];
+  return undefined;
+}
+
 export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal } = app;
 
@@ -97,11 +104,13 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
             group: tasks.group,
             assignee: tasks.assignee,
             status: tasks.status,
+            version: tasks.version,
             workflowId: tasks.workflowId,
           })
           .from(tasks)
           .where(eq(tasks.id, id));
-        if (!row) throw new DomainError('TASK_NOT_FOUND', `No task ${id}`);
+        // Another group's task does not exist for this key: 404, exactly as its GET answers.
+        if (!row || !visibleTo(request.principal, row.group)) throw new DomainError('TASK_NOT_FOUND', `No task ${id}`);
         const { keyId, role, groups } = request.principal;
         const body = (request.body ?? {}) as Omit<TaskActionRequest, 'taskId' | 'action' | 'actor'>;
         const actionRequest: TaskActionRequest = { taskId: id, action, actor: { keyId, role, groups }, ...body };
@@ -144,9 +153,11 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const q = request.query;
-      const recipient = request.principal.role === 'customer' ? `customer:${request.principal.customerId}` : q.recipient;
-      return sendPage(reply, await listNotifications(db, { recipient, subjectId: q.subject, kind: q.kind }, q));
+      const { query: q, principal: p } = request;
+      return sendPage(
+        reply,
+        await listNotifications(db, { recipient: q.recipient, among: recipientsFor(p), subjectId: q.subject, kind: q.kind }, q),
+      );
     },
   );
 };

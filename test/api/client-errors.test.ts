@@ -95,6 +95,22 @@ describe('client errors', () => {
     }
   });
 
+  it('refuses a body over 64 KB with 413 before reading it, and takes one just under', async () => {
+    const order = (filler: number) => ({
+      customer: { name: 'Grande SA', taxId: 'G-413' },
+      contact: { name: 'Gil', email: 'gil@grande.example' },
+      items: [{ offeringId: 'datahost', configuration: { note: 'x'.repeat(filler) } }],
+    });
+    const headers = bearer(await p.keyFor('agent'));
+    const tooLarge = await p.app.inject({ method: 'POST', url: '/api/v1/productOrders', headers, payload: order(70 * 1024) });
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.json()).toMatchObject({ code: 'BODY_TOO_LARGE' });
+    // Under the limit the body is read and judged by its schema (a value of 500 characters at most).
+    const read = await p.app.inject({ method: 'POST', url: '/api/v1/productOrders', headers, payload: order(60 * 1024) });
+    expect(read.statusCode).toBe(400);
+    expect(read.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   it('refuses malformed authorization headers with 401, not an error', async () => {
     for (const authorization of ['Bearer', 'Bearer  ', 'Basic dXNlcjpwYXNz', `Bearer ${'k'.repeat(8000)}`, 'Bearer a b']) {
       const r = await p.app.inject({ method: 'GET', url: '/api/v1/workflows', headers: { authorization } });

@@ -160,6 +160,33 @@ describe('order to bill through the API', () => {
         .sort(),
     );
     expect(sent.every((a) => a.status === 'succeeded' && a.idempotencyKey.startsWith(`${id}:1.`))).toBe(true);
+    // The item's configuration reaches the activation system and the manual tasks; it travels once
+    // per item in the workflow's history, not once per plan step.
+    expect(sent.map((a) => (a.request as { configuration: unknown }).configuration)).toEqual(
+      sent.map(() => ({ domainName: 'hosteria.example' })),
+    );
+    const task = (
+      await call(k.provisioning!, 'GET', `/api/v1/tasks/${v.order.openTasks.find((t: { group: string }) => t.group === 'provisioning').id}`)
+    ).body;
+    expect(task.input).toMatchObject({ configuration: { domainName: 'hosteria.example' } });
+    type Accepted = {
+      workflowExecutionUpdateAcceptedEventAttributes?: {
+        acceptedRequest: { meta: { updateId: string }; input: { args: { payloads: { data: string }[] } } };
+      };
+    };
+    const raw = (await call(k.support!, 'GET', `/api/v1/workflows/order-${id}/history?view=raw`)).body as { events: Accepted[] };
+    const submit = raw.events.find(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest.meta.updateId === `submit-${id}`,
+    );
+    const submitted = JSON.parse(
+      Buffer.from(
+        submit!.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest.input.args.payloads[0]!.data,
+        'base64',
+      ).toString(),
+    );
+    expect(submitted.items[0].configuration).toEqual({ domainName: 'hosteria.example' });
+    expect(submitted.plan.length).toBeGreaterThan(1);
+    expect(submitted.plan.filter((step: object) => 'configuration' in step)).toEqual([]);
   });
 
   it("takes the customer's acceptance 1 only for the phase it awaits", async () => {
@@ -217,9 +244,11 @@ describe('order to bill through the API', () => {
     const inbox = (await call(k.marketing!, 'GET', `/api/v1/tasks?status=opened&subject=${id}`)).body as Array<{ id: string }>;
     expect(inbox.map((t) => t.id)).toEqual([marketingTask]);
 
+    // Another group's task is not there for this key, on a POST exactly as on a GET.
     const outsider = await call(k.provisioning!, 'POST', `/api/v1/tasks/${marketingTask}/claim`, {});
-    expect(outsider.status).toBe(403);
-    expect(outsider.body.code).toBe('NOT_IN_GROUP');
+    expect(outsider.status).toBe(404);
+    expect(outsider.body.code).toBe('TASK_NOT_FOUND');
+    expect((await call(k.provisioning!, 'GET', `/api/v1/tasks/${marketingTask}`)).status).toBe(404);
     const claimed = await call(k.marketing!, 'POST', `/api/v1/tasks/${marketingTask}/claim`, {});
     expect(claimed.status).toBe(200);
     expect(claimed.body.assignee).toBeTruthy();
@@ -260,6 +289,14 @@ describe('order to bill through the API', () => {
     const note = (await call(k.marketing!, 'GET', `/api/v1/notifications?recipient=group:web-marketing&subject=${id}&kind=actionRequest`))
       .body;
     expect(note).toEqual([expect.objectContaining({ message: expect.stringContaining('please size the disk') })]);
+    // Back office reads its own groups' notifications only, whatever it asks for.
+    const notes = async (who: Record<string, string>, query = '') =>
+      ((await call(who, 'GET', `/api/v1/notifications?subject=${id}${query}`)).body as Array<{ recipient: string }>).map(
+        (n) => n.recipient,
+      );
+    expect(await notes(k.provisioning!, '&recipient=group:web-marketing')).toEqual([]);
+    expect(new Set(await notes(k.provisioning!))).toEqual(new Set(['group:provisioning']));
+    expect(new Set(await notes(k.marketing!))).toEqual(new Set(['group:web-marketing']));
     await call(k.marketing!, 'POST', `/api/v1/tasks/${diskTask}/start`, {});
     expect((await call(k.marketing!, 'POST', `/api/v1/tasks/${diskTask}/complete`, { outcome: { done: true } })).status).toBe(200);
 

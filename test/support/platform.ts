@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createActivities } from '../../activities/index.js';
-import { openDatabase, type Database } from '../../db/client.js';
+import { openDatabase, type Database, type Db } from '../../db/client.js';
 import type { Role } from '../../domain/vocabulary.js';
 import { createTestActivities } from './activities.js';
 import { ActivationSimulator, type ActivationSystem } from '../../activities/adapters/activation.js';
@@ -39,7 +39,13 @@ Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL?.toUpper
 export const workflowBundle = () => ({ code: readFileSync(inject('workflowBundlePath'), 'utf8') });
 
 export async function startTestPlatform(
-  o: { worker?: boolean; activation?: ActivationSystem; settings?: OrderSettings } = {},
+  o: {
+    worker?: boolean;
+    activation?: ActivationSystem;
+    settings?: OrderSettings;
+    /** The database as the worker's activities see it: e.g. slowed, to show reads never go stale. */
+    activityDb?: (db: Db) => Db;
+  } = {},
 ): Promise<TestPlatform> {
   const database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
   const address = inject('devServerAddress');
@@ -66,7 +72,7 @@ export async function startTestPlatform(
       workflowBundle: workflowBundle(),
       // Billing is pulled: tests acknowledge RFBs through the API, as the billing system does.
       activities: {
-        ...createActivities({ db: database.db, activation: activation, billing: new PullBillingSystem() }),
+        ...createActivities({ db: o.activityDb?.(database.db) ?? database.db, activation, billing: new PullBillingSystem() }),
         ...createTestActivities(),
       },
     });

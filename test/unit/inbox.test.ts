@@ -3,7 +3,7 @@ import { applyTaskAction, type TaskActionRequest, type TaskState } from '../../w
 
 const ana = { keyId: 'ana', role: 'backoffice', groups: ['provisioning'] };
 const bob = { keyId: 'bob', role: 'backoffice', groups: ['provisioning'] };
-const open: TaskState = { id: 't1', kind: 'manualFulfilment', group: 'provisioning', assignee: null, status: 'opened' };
+const open: TaskState = { id: 't1', kind: 'manualFulfilment', group: 'provisioning', assignee: null, status: 'opened', version: 1 };
 const act = (task: TaskState | undefined, r: Partial<TaskActionRequest>) =>
   applyTaskAction(task, { taskId: 't1', action: 'claim', actor: ana, ...r } as TaskActionRequest);
 
