@@ -25,6 +25,8 @@ const appEnv = z.object({
   BILLING_SIMULATOR_API_KEY: optionalString,
   /** How long an order waits for the customer's acceptance before reminding them. */
   ACCEPTANCE_REMINDER_HOURS: z.coerce.number().positive().default(48),
+  /** Past this, POST /productOrders answers 202 with the order's Location instead of waiting on. */
+  ORDER_ENTRY_ANSWER_WITHIN_SECONDS: z.coerce.number().positive().max(60).default(10),
 });
 
 export type AppConfig = ReturnType<typeof loadAppConfig>;
@@ -60,5 +62,6 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
       },
     },
     orders: { acceptanceReminderMs: e.ACCEPTANCE_REMINDER_HOURS * 3600_000, phase1DeadlineMs: defaultOrderSettings.phase1DeadlineMs },
+    orderEntryAnswerWithinMs: e.ORDER_ENTRY_ANSWER_WITHIN_SECONDS * 1000,
   };
 }

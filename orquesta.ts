@@ -137,7 +137,7 @@ async function startApi(
     logger,
     adminApiKey: app.adminApiKey,
     workerMetricsUrl,
-    orders: { taskQueue: t.taskQueues.orders, settings: app.orders },
+    orders: { taskQueue: t.taskQueues.orders, settings: app.orders, answerWithinMs: app.orderEntryAnswerWithinMs },
   });
   await server.listen({ port: app.port, host: app.host });
   stops.push(async () => {

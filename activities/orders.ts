@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -7,9 +6,13 @@ import { activations, contacts, customers, orderItems, productOrders, rfbs, serv
 import type { PlanStep, SubmitOrder } from '../workflows/order.contract.js';
 import type { ActivationSystem } from './adapters/activation.js';
 
-/** Customers registered at order entry get an id derived from their tax id: stable across retries. */
-export const customerIdFor = (taxId: string) => `CUST-${createHash('sha256').update(taxId).digest('hex').slice(0, 10).toUpperCase()}`;
 export const serviceIdFor = (orderId: string, step: PlanStep) => `${orderId}:svc:${step.key}`;
+
+/** PostgreSQL's unique_violation, as postgres.js or PGlite raise it (drizzle may wrap it). */
+const isUniqueViolation = (err: unknown): boolean => {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if ((e as { code?: string }).code === '23505') return true;
+  return false;
+};
 
 export function orderActivities(db: Db, activation: ActivationSystem) {
   async function updateOrder(u: {
@@ -28,70 +31,88 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
       .where(eq(productOrders.id, u.orderId));
   }
 
+  /** The order's rows in one transaction: customer (when new), contact, order, items, services. */
+  function writeOrder(s: SubmitOrder, milestones: Milestones): Promise<{ customerId: string }> {
+    return db.transaction(async (tx) => {
+      let customerId = s.customerId;
+      if ('id' in s.customer) {
+        const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, s.customerId));
+        if (!found) throw ApplicationFailure.nonRetryable(`No customer ${s.customerId}`, 'CUSTOMER_NOT_FOUND');
+      } else {
+        await tx
+          .insert(customers)
+          .values({ id: s.customerId, name: s.customer.name, taxId: s.customer.taxId })
+          .onConflictDoNothing({ target: customers.taxId });
+        // Registered a moment ago by another order under its own id: that customer it is.
+        const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.taxId, s.customer.taxId));
+        customerId = found!.id;
+      }
+      // Seed 003: "if the contact is not in the system it is entered"; an existing one is updated.
+      const [contact] = await tx
+        .insert(contacts)
+        .values({ customerId, name: s.contact.name, email: s.contact.email.toLowerCase(), phone: s.contact.phone ?? null })
+        .onConflictDoUpdate({
+          target: [contacts.customerId, contacts.email],
+          set: { name: s.contact.name, phone: s.contact.phone ?? null },
+        })
+        .returning({ id: contacts.id });
+      await tx
+        .insert(productOrders)
+        .values({
+          id: s.orderId,
+          customerId,
+          contactId: contact!.id,
+          externalId: s.externalId,
+          requestHash: s.requestHash,
+          state: 'acknowledged',
+          currency: s.currency,
+          oneTimeCents: s.oneTimeCents,
+          recurringCents: s.recurringCents,
+          milestones,
+          submittedAt: new Date(),
+        })
+        .onConflictDoNothing({ target: productOrders.id });
+      for (const item of s.items)
+        await tx
+          .insert(orderItems)
+          .values({ ...item, orderId: s.orderId })
+          .onConflictDoNothing();
+      for (const step of s.plan) {
+        await tx
+          .insert(serviceInstances)
+          .values({
+            id: serviceIdFor(s.orderId, step),
+            orderId: s.orderId,
+            customerId,
+            offeringId: step.offeringId,
+            componentId: step.componentId,
+            state: 'designed',
+          })
+          .onConflictDoNothing();
+      }
+      return { customerId };
+    });
+  }
+
   return {
     updateOrder,
 
-    /** Order entry: finds or registers the customer and contact, then writes the order. Idempotent. */
+    /**
+     * Order entry: registers the customer order entry resolved (when new) and finds or enters the
+     * contact, then writes the order. Idempotent; a conflict that a retry cannot cure (a unique
+     * key taken by another order) fails for good instead of retrying forever.
+     */
     async recordOrder(s: SubmitOrder, milestones: Milestones): Promise<{ customerId: string }> {
-      return db.transaction(async (tx) => {
-        let customerId: string;
-        if ('id' in s.customer) {
-          const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, s.customer.id));
-          if (!found) throw ApplicationFailure.nonRetryable(`No customer ${s.customer.id}`, 'CUSTOMER_NOT_FOUND');
-          customerId = found.id;
-        } else {
-          customerId = customerIdFor(s.customer.taxId);
-          await tx
-            .insert(customers)
-            .values({ id: customerId, name: s.customer.name, taxId: s.customer.taxId })
-            .onConflictDoNothing({ target: customers.taxId });
-          const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.taxId, s.customer.taxId));
-          customerId = found!.id;
-        }
-        // Seed 003: "if the contact is not in the system it is entered"; an existing one is updated.
-        const [contact] = await tx
-          .insert(contacts)
-          .values({ customerId, name: s.contact.name, email: s.contact.email.toLowerCase(), phone: s.contact.phone ?? null })
-          .onConflictDoUpdate({
-            target: [contacts.customerId, contacts.email],
-            set: { name: s.contact.name, phone: s.contact.phone ?? null },
-          })
-          .returning({ id: contacts.id });
-        await tx
-          .insert(productOrders)
-          .values({
-            id: s.orderId,
-            customerId,
-            contactId: contact!.id,
-            externalId: s.externalId,
-            state: 'acknowledged',
-            currency: s.currency,
-            oneTimeCents: s.oneTimeCents,
-            recurringCents: s.recurringCents,
-            milestones,
-            submittedAt: new Date(),
-          })
-          .onConflictDoNothing({ target: productOrders.id });
-        for (const item of s.items)
-          await tx
-            .insert(orderItems)
-            .values({ ...item, orderId: s.orderId })
-            .onConflictDoNothing();
-        for (const step of s.plan) {
-          await tx
-            .insert(serviceInstances)
-            .values({
-              id: serviceIdFor(s.orderId, step),
-              orderId: s.orderId,
-              customerId,
-              offeringId: step.offeringId,
-              componentId: step.componentId,
-              state: 'designed',
-            })
-            .onConflictDoNothing();
-        }
-        return { customerId };
-      });
+      try {
+        return await writeOrder(s, milestones);
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw ApplicationFailure.nonRetryable(
+            `Order ${s.orderId} cannot be recorded as submitted: ${(err as Error).message}`,
+            'ORDER_CONFLICT',
+          );
+        throw err;
+      }
     },
 
     async recordAcceptance(a: {
@@ -195,16 +216,14 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
             .where(and(eq(tasks.id, t.id), inArray(tasks.status, ['opened', 'inProgress'])))
             .returning({ version: tasks.version });
           if (cancelled) {
-            await tx
-              .insert(taskEvents)
-              .values({
-                taskId: t.id,
-                version: cancelled.version,
-                action: 'cancel',
-                actor: 'system',
-                at: now,
-                details: { reason: c.reason },
-              });
+            await tx.insert(taskEvents).values({
+              taskId: t.id,
+              version: cancelled.version,
+              action: 'cancel',
+              actor: 'system',
+              at: now,
+              details: { reason: c.reason },
+            });
           }
         });
       }

@@ -36,7 +36,7 @@ export interface AppDeps {
   logger: Logger;
   adminApiKey?: string;
   /** Where order workflows run and the business settings they start with. */
-  orders: { taskQueue: string; settings: OrderSettings };
+  orders: { taskQueue: string; settings: OrderSettings; answerWithinMs: number };
   /** The in-process worker's Prometheus endpoint, appended to /metrics. */
   workerMetricsUrl?: string;
 }

@@ -113,37 +113,62 @@ export async function priceOrder(
   };
 }
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Customers registered at order entry get an id derived from their tax id: stable across retries. */
+export const customerIdFor = (taxId: string) => `CUST-${sha256(taxId).slice(0, 10).toUpperCase()}`;
+
+/**
+ * The customer an order is for: an existing one by id or by tax id, or a new one under the id
+ * its tax id gives it. Resolved before the order id, so `{ id }` and `{ name, taxId }` of one
+ * customer name the same order.
+ */
+export async function resolveCustomer(db: Db, request: OrderRequest): Promise<string> {
+  const where = 'id' in request.customer ? eq(customers.id, request.customer.id) : eq(customers.taxId, request.customer.taxId);
+  const [found] = await db.select({ id: customers.id }).from(customers).where(where);
+  if (found) return found.id;
+  if ('id' in request.customer)
+    throw new DomainError('UNKNOWN_CUSTOMER', `No customer ${request.customer.id}; give name and taxId to register one`);
+  return customerIdFor(request.customer.taxId);
+}
+
+/** The request as validated (defaults filled in), fingerprinted: the same body gives the same hash. */
+export const requestHashOf = (request: OrderRequest) => sha256(JSON.stringify(request));
+
 /**
  * The order id doubles as the idempotency key: derived from the caller's externalId (per
  * customer) or Idempotency-Key (per API key), random when neither is given.
  */
-export function orderIdFor(request: OrderRequest, idempotencyKey: string | undefined, keyId: string): string {
-  const customerRef = 'id' in request.customer ? request.customer.id : `tax:${request.customer.taxId}`;
+export function orderIdFor(customerId: string, request: OrderRequest, idempotencyKey: string | undefined, keyId: string): string {
   const seed = request.externalId
-    ? `external:${customerRef}:${request.externalId}`
+    ? `external:${customerId}:${request.externalId}`
     : idempotencyKey
       ? `key:${keyId}:${idempotencyKey}`
       : randomUUID();
-  return `ORD-${createHash('sha256').update(seed).digest('hex').slice(0, 16).toUpperCase()}`;
+  return `ORD-${sha256(seed).slice(0, 16).toUpperCase()}`;
 }
 
+/**
+ * Starts the order's workflow with the update that records it. Answers `recorded` once the order
+ * is written, or `pending` when that takes longer than `answerWithinMs` (no worker, a slow
+ * database): the caller answers 202 then, and the order is written when the worker gets to it.
+ */
 export async function submitOrder(
-  deps: { db: Db; client: Client; taskQueue: string; settings: OrderSettings },
+  deps: { db: Db; client: Client; taskQueue: string; settings: OrderSettings; answerWithinMs: number },
   orderId: string,
+  customerId: string,
   request: OrderRequest,
-): Promise<{ orderId: string; customerId: string }> {
-  if ('id' in request.customer) {
-    const [customer] = await deps.db.select({ id: customers.id }).from(customers).where(eq(customers.id, request.customer.id));
-    if (!customer) throw new DomainError('UNKNOWN_CUSTOMER', `No customer ${request.customer.id}; give name and taxId to register one`);
-  }
+): Promise<'recorded' | 'pending'> {
   const submit: SubmitOrder = {
     orderId,
     externalId: request.externalId ?? null,
+    customerId,
     customer: request.customer,
     contact: request.contact,
+    requestHash: requestHashOf(request),
     ...(await priceOrder(deps.db, orderId, request)),
   };
-  return deps.client.workflow.executeUpdateWithStart(submitOrderUpdate, {
+  const recorded = deps.client.workflow.executeUpdateWithStart(submitOrderUpdate, {
     args: [submit],
     updateId: `submit-${orderId}`,
     startWorkflowOperation: new WithStartWorkflowOperation<OrderWorkflow>(orderWorkflowType, {
@@ -153,4 +178,13 @@ export async function submitOrder(
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });
+  // Past the deadline nobody awaits the update any more; its failure then shows on the order.
+  void recorded.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), deps.answerWithinMs)));
+  try {
+    return await Promise.race([recorded.then(() => 'recorded' as const), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -132,6 +132,8 @@ export const productOrders = pgTable(
       .notNull()
       .references(() => contacts.id),
     externalId: text('external_id'),
+    /** The entry request's fingerprint: an Idempotency-Key reused with another body is refused. */
+    requestHash: text('request_hash'),
     state: text('state').$type<OrderState>().notNull(),
     currency: text('currency').notNull(),
     oneTimeCents: integer('one_time_cents').notNull(),

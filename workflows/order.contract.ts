@@ -58,7 +58,11 @@ export interface PricedItem {
 export interface SubmitOrder {
   orderId: string;
   externalId: string | null;
+  /** Resolved by order entry: an existing customer's id, or the id a new one is registered under. */
+  customerId: string;
   customer: { id: string } | { name: string; taxId: string };
+  /** A fingerprint of the request, so a reused Idempotency-Key with another body is recognised. */
+  requestHash: string;
   contact: { name: string; email: string; phone?: string };
   currency: string;
   items: PricedItem[];
@@ -86,6 +90,8 @@ export interface OrderWorkflowState {
 
 export const orderRefusals = [
   'VALIDATION_FAILED',
+  /** Order entry could not record the order as submitted (e.g. its external id is taken). */
+  'ORDER_CONFLICT',
   'ACCEPTANCE_NOT_EXPECTED',
   'ORDER_CLOSED',
   'RFB_NOT_FOUND',

@@ -1,10 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { closedOrderStates, orderStates } from '../../domain/vocabulary.js';
 import { customerId, orderId } from '../../domain/values.js';
 import { orderView, type OrderView } from '../../domain/views.js';
 import type { Db } from '../../db/client.js';
+import { productOrders } from '../../db/schema.js';
 import { listOrders, loadOrderView } from '../../db/views.js';
 import {
   acceptanceUpdate,
@@ -18,10 +20,13 @@ import {
 import { acceptanceBody, cancelBody } from '../../workflows/order.payloads.js';
 import type { Principal } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
-import { orderIdFor, orderRequest, submitOrder } from '../order-entry.js';
+import { orderIdFor, orderRequest, requestHashOf, resolveCustomer, submitOrder } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
 
 const orderIdParam = z.object({ id: orderId });
+const orderPending = z
+  .object({ id: orderId, message: z.string() })
+  .meta({ id: 'ProductOrderPending', description: 'Accepted, not yet written: read the order at the Location' });
 const readers = ['agent', 'customer', 'backoffice', 'billing', 'support', 'admin'] as const;
 
 /** A customer key sees only its own orders; anything else is "not found", not "forbidden". */
@@ -63,7 +68,15 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Enter an order: customer and contact found or registered, cart checked and priced, provisioning started',
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
         body: orderRequest,
-        response: { 200: orderView, 201: orderView, 404: errorBody, 422: errorBody, ...commonErrorResponses },
+        response: {
+          200: orderView,
+          201: orderView,
+          202: orderPending,
+          404: errorBody,
+          409: errorBody,
+          422: errorBody,
+          ...commonErrorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -71,13 +84,29 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       if (principal.role === 'customer' && !('id' in body.customer && body.customer.id === principal.customerId)) {
         throw new DomainError('FORBIDDEN', `A customer key orders for its own customer: send customer { "id": "${principal.customerId}" }`);
       }
-      const id = orderIdFor(body, request.headers['idempotency-key'], principal.keyId);
-      const existing = await loadOrderView(db, id);
-      if (existing) return reply.code(200).send(existing);
-      await submitOrder({ db, client: temporal.client, ...app.orders }, id, body);
+      const idempotencyKey = request.headers['idempotency-key'];
+      const customer = await resolveCustomer(db, body);
+      const id = orderIdFor(customer, body, idempotencyKey, principal.keyId);
+      const location = `/api/v1/productOrders/${id}`;
+      const [existing] = await db.select({ requestHash: productOrders.requestHash }).from(productOrders).where(eq(productOrders.id, id));
+      if (existing) {
+        // An externalId names the order whatever else is sent; an Idempotency-Key stands for one request.
+        if (!body.externalId && idempotencyKey && existing.requestHash !== null && existing.requestHash !== requestHashOf(body)) {
+          throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for another request (order ${id})`, {
+            orderId: id,
+          });
+        }
+        return reply.code(200).send((await loadOrderView(db, id))!);
+      }
+      if ((await submitOrder({ db, client: temporal.client, ...app.orders }, id, customer, body)) === 'pending') {
+        return reply
+          .code(202)
+          .header('location', location)
+          .send({ id, message: `Order ${id} is accepted and not yet written; read it at ${location}` });
+      }
       return reply
         .code(201)
-        .header('location', `/api/v1/productOrders/${id}`)
+        .header('location', location)
         .send((await loadOrderView(db, id))!);
     },
   );

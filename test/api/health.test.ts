@@ -24,7 +24,7 @@ describe('health, readiness, metrics, docs', () => {
       database,
       temporal: { client: new Client({ connection }), connection, namespace: 'default' },
       logger: pino({ level: 'silent' }),
-      orders: { taskQueue: 'unused', settings: defaultOrderSettings },
+      orders: { taskQueue: 'unused', settings: defaultOrderSettings, answerWithinMs: 1000 },
     });
     try {
       const ready = await app.inject('/ready');

@@ -359,8 +359,23 @@ describe('order entry refusals', () => {
     expect([first.status, second.status]).toEqual([201, 200]);
     expect(second.body.id).toBe(first.body.id);
     expect(second.body.externalId).toBe(body.externalId);
+    // The same customer named by its id: the same order, not a second one (nor a hang).
+    const byId = await call(k.agent!, 'POST', '/api/v1/productOrders', { ...body, customer: { id: first.body.customerId } });
+    expect(byId.status).toBe(200);
+    expect(byId.body.id).toBe(first.body.id);
     const mine = (await call(k.agent!, 'GET', `/api/v1/productOrders?customerId=${first.body.customerId}`)).body;
     expect(mine).toHaveLength(1);
+  });
+
+  it('refuses an Idempotency-Key reused with another body (422), and answers the same body with the first order', async () => {
+    const body = { ...orderBody, customer: { name: 'Clave SA', taxId: `K-${Date.now()}` } };
+    const key = { 'idempotency-key': `key-${Date.now()}` };
+    const first = await call(k.agent!, 'POST', '/api/v1/productOrders', body, key);
+    expect(first.status).toBe(201);
+    expect((await call(k.agent!, 'POST', '/api/v1/productOrders', body, key)).body.id).toBe(first.body.id);
+    const other = await call(k.agent!, 'POST', '/api/v1/productOrders', { ...body, items: [{ offeringId: 'datahost' }] }, key);
+    expect(other.status).toBe(422);
+    expect(other.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { orderId: first.body.id } });
   });
 
   it('lets a customer key order only for its own customer', async () => {

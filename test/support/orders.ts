@@ -1,7 +1,7 @@
 /** Starting and driving order workflows directly through Temporal, for workflow-level tests. */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client.js';
-import { orderIdFor, submitOrder, type OrderRequest } from '../../api/order-entry.js';
+import { orderIdFor, resolveCustomer, submitOrder, type OrderRequest } from '../../api/order-entry.js';
 import { orderWorkflowId, orderStateQuery, type OrderSettings } from '../../workflows/order.contract.js';
 import { datahost } from '../../catalog/datahost.js';
 
@@ -16,9 +16,16 @@ export function datahostRequest(components: string[], taxId = `T-${Math.random()
 export const optionalOf = (fulfilment: string) =>
   datahost.components.filter((c) => !c.mandatory && c.fulfilment === fulfilment).map((c) => c.id);
 
+/** The order id order entry gives `request` (sent without an Idempotency-Key). */
+export const orderIdOf = async (db: Db, request: OrderRequest) =>
+  orderIdFor(await resolveCustomer(db, request), request, undefined, 'test');
+
 export async function startOrder(client: Client, db: Db, taskQueue: string, request: OrderRequest, settings: OrderSettings) {
-  const orderId = orderIdFor(request, undefined, 'test');
-  const view = await submitOrder({ db, client, taskQueue, settings }, orderId, request);
+  const customerId = await resolveCustomer(db, request);
+  const orderId = orderIdFor(customerId, request, undefined, 'test');
+  const answer = await submitOrder({ db, client, taskQueue, settings, answerWithinMs: 60_000 }, orderId, customerId, request);
+  if (answer !== 'recorded') throw new Error(`order ${orderId} was not recorded within a minute`);
+  const view = { customerId };
   const handle = client.workflow.getHandle(orderWorkflowId(orderId));
   const state = () => handle.query(orderStateQuery);
   /** Polls the state query (which does not let time skip) until `done` holds. */

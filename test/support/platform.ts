@@ -43,6 +43,8 @@ export async function startTestPlatform(
     worker?: boolean;
     activation?: ActivationSystem;
     settings?: OrderSettings;
+    /** How long order entry waits for the order to be written before answering 202. */
+    answerWithinMs?: number;
     /** The database as the worker's activities see it: e.g. slowed, to show reads never go stale. */
     activityDb?: (db: Db) => Db;
   } = {},
@@ -58,7 +60,7 @@ export async function startTestPlatform(
     temporal: { client, connection, namespace: 'default' },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     adminApiKey: adminKey,
-    orders: { taskQueue, settings: o.settings ?? defaultOrderSettings },
+    orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },
   });
   await app.ready();
 

@@ -22,14 +22,13 @@ import { addNote, inspectionSubject, proceed } from './workflows.js';
 import { ActivationSimulator, type ActivationRequest } from '../../activities/adapters/activation.js';
 import { PullBillingSystem } from '../../activities/adapters/billing.js';
 import { createActivities } from '../../activities/index.js';
-import { orderIdFor } from '../../api/order-entry.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { notifications } from '../../db/schema.js';
 import { seedCatalogue } from '../../db/seed/catalog.js';
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { acceptanceUpdate, cancelOrderUpdate, defaultOrderSettings, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
 import { datahost } from '../../catalog/datahost.js';
-import { datahostRequest, optionalOf, startOrder } from './orders.js';
+import { datahostRequest, optionalOf, orderIdOf, startOrder } from './orders.js';
 import { timeSkippingEnvironment } from './time-skipping.js';
 import { createScratchDatabase } from '../../db/scratch.js';
 
@@ -83,7 +82,7 @@ export const retiredHistories = [
  */
 async function startRecordedOrder(r: Recording, workflowId: string, taxId: string, externalId: string, components: string[]) {
   const request = { ...datahostRequest(components, taxId), externalId };
-  const expected = `order-${orderIdFor(request, undefined, 'test')}`;
+  const expected = `order-${await orderIdOf(r.database.db, request)}`;
   if (expected !== workflowId) throw new Error(`recipe's workflowId should be ${expected}`);
   return startOrder(r.client, r.database.db, r.taskQueue, request, defaultOrderSettings);
 }

@@ -14,7 +14,7 @@ import { openDatabase, type Database } from '../../db/client.js';
 import { activations, notifications, productOrders, serviceInstances, tasks } from '../../db/schema.js';
 import { acceptanceUpdate, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
-import { datahostRequest, optionalOf, startOrder } from '../support/orders.js';
+import { datahostRequest, optionalOf, orderIdOf, startOrder } from '../support/orders.js';
 import { defaultOrderSettings, workflowBundle } from '../support/platform.js';
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 
@@ -200,8 +200,7 @@ describe('order workflow, on the clock', () => {
   it('sends an activation that retries cannot cure to fallout, and retries it from there', async () => {
     const taxId = `DOWN-${randomUUID().slice(0, 8)}`;
     const request = { ...datahostRequest([], taxId), externalId: taxId }; // a fixed order id, known before the start
-    const { orderIdFor } = await import('../../api/order-entry.js');
-    activation.down.add(orderIdFor(request, undefined, 'test'));
+    activation.down.add(await orderIdOf(database.db, request));
     const o = await startOrder(env.client, database.db, taskQueue, request, defaultOrderSettings);
     await env.sleep(hours(1)); // lets the activity's retry back-off pass: five attempts, then fallout
     const held = await o.until((s) => s.state === 'held' && s.openTaskIds.length === 1);
