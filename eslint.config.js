@@ -35,11 +35,11 @@ const sandbox = [
   ban(`^(node:|(${nodeBuiltins.join('|')})(/|$))`, 'No Node built-ins in the workflow sandbox: they break determinism and the bundle.'),
   ban(
     '^zod(/|$)',
-    'No zod in the workflow bundle: evaluated in the sandbox it costs ~11 ms CPU per order. Schemas live in *.payloads.ts and domain/values|views.ts, for the API; validators call pure functions.',
+    'No zod in the workflow bundle: evaluated in the sandbox it costs ~11 ms CPU per order. Schemas live in domain/ (values, views, *-commands), for the API; validators call pure functions.',
   ),
   // The schema modules beside the sandbox: workflow code may use their types, never their values.
   ban(
-    '(^|/)[^/]+\\.payloads\\.js$|(^|/)domain/(values|views)\\.js$|^\\./(values|views)\\.js$',
+    '(^|/)domain/(values|views|[a-z-]+-commands)\\.js$|^\\./(values|views|[a-z-]+-commands)\\.js$',
     'A schema module (zod) must not enter the workflow bundle: import its types only (`import type`).',
     true,
   ),
@@ -101,7 +101,6 @@ export default defineConfig(
   {
     name: 'orquesta/workflows',
     files: ['workflows/**/*.ts'],
-    ignores: ['workflows/**/*.payloads.ts'],
     rules: {
       ...boundaries(
         ban(ours('db'), 'Workflows change records only through activities; a read-model or record type belongs in domain/.'),
@@ -118,23 +117,11 @@ export default defineConfig(
     },
   },
   {
-    // The payload schemas of a workflow's updates: zod, for the API; never imported by workflow code.
-    name: 'orquesta/workflow-payloads',
-    files: ['workflows/**/*.payloads.ts'],
-    rules: boundaries(
-      ban(ours('(db|api|activities|runtime|catalog|bench|test)'), 'Payload schemas depend on domain/ and the contracts only.'),
-      ban(
-        '^(\\./)?[^/]+\\.ts$|^\\./(?!.*\\.(contract|payloads)\\.js$)',
-        'Payload schemas import contracts and other payloads only, not workflow code.',
-      ),
-    ),
-  },
-  {
     // The vocabulary imports nothing of ours, and it is imported by workflow code, so it lives
     // under the sandbox's rules as well.
     name: 'orquesta/domain',
     files: ['domain/**/*.ts'],
-    ignores: ['domain/values.ts', 'domain/views.ts'],
+    ignores: ['domain/values.ts', 'domain/views.ts', 'domain/*-commands.ts'],
     rules: {
       ...boundaries(
         ban(ours('(workflows|activities|db|api|runtime|catalog|bench|test)'), 'domain/ is the vocabulary: it imports nothing of ours.'),
@@ -144,9 +131,10 @@ export default defineConfig(
     },
   },
   {
-    // Value and read-model schemas: zod, for the API and db/; workflow code may import their types only.
+    // Value, read-model and command schemas: zod, for the API, db/ and activities; workflow code
+    // may import their types only.
     name: 'orquesta/domain-schemas',
-    files: ['domain/values.ts', 'domain/views.ts'],
+    files: ['domain/values.ts', 'domain/views.ts', 'domain/*-commands.ts'],
     rules: boundaries(ban(ours('(workflows|activities|db|api|runtime|catalog|bench|test)'), 'domain/ imports nothing of ours.')),
   },
   {
@@ -161,6 +149,9 @@ export default defineConfig(
   {
     name: 'orquesta/activities',
     files: ['activities/**/*.ts'],
-    rules: boundaries(ban(ours('api'), 'Activities run in the worker and know nothing of the API.')),
+    rules: boundaries(
+      ban(ours('api'), 'Activities run in the worker and know nothing of the API.'),
+      ban(ours('workflows'), 'Activities sit below the workflows: take shared types from domain/ (design.md, "The house").'),
+    ),
   },
 );

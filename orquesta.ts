@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { createActivities } from './activities/index.js';
+import { ActivationSimulator } from './activities/adapters/activation.js';
 import { createAdapters } from './activities/adapters/index.js';
 import { loadAppConfig, type AppConfig } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -127,7 +128,7 @@ async function startApi(
   database: Database,
   logger: Logger,
   stops: Stop[],
-  workerMetricsUrl?: string,
+  inProcess?: { workerMetricsUrl: string; adapters: Adapters },
 ) {
   const connection = await Connection.connect({ address, ...connectionSecurity(t) });
   const client = new Client({ connection, namespace: t.namespace });
@@ -136,7 +137,9 @@ async function startApi(
     temporal: { client, connection, namespace: t.namespace },
     logger,
     adminApiKey: app.adminApiKey,
-    workerMetricsUrl,
+    // Only where the worker runs in this process are its metrics and simulators this process's.
+    workerMetricsUrl: inProcess?.workerMetricsUrl,
+    simulators: { activation: inProcess?.adapters.activation instanceof ActivationSimulator ? inProcess.adapters.activation : undefined },
     orders: { taskQueue: t.taskQueues.orders, settings: app.orders, answerWithinMs: app.orderEntryAnswerWithinMs },
   });
   await server.listen({ port: app.port, host: app.host });
@@ -173,8 +176,8 @@ async function main(command: string): Promise<void> {
     const adapters = createAdapters(app.adapters);
     if (command === 'worker' || command === 'all') await startWorker(t, address, database, adapters, stops);
     if (command === 'api' || command === 'all') {
-      const workerMetricsUrl = command === 'all' ? `http://${t.worker.metricsAddress}/metrics` : undefined;
-      const apiUrl = await startApi(t, app, address, database, logger, stops, workerMetricsUrl);
+      const inProcess = command === 'all' ? { workerMetricsUrl: `http://${t.worker.metricsAddress}/metrics`, adapters } : undefined;
+      const apiUrl = await startApi(t, app, address, database, logger, stops, inProcess);
       if (command === 'all') {
         const keys = await seedDevelopmentKeys(database.db);
         // The billing simulator acknowledges through the API, with a billing key, as the real system would.

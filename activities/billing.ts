@@ -2,13 +2,13 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { MilestoneName, MilestoneRecord } from '../domain/vocabulary.js';
 import { customers, orderItems, productOrders, rfbs } from '../db/schema.js';
-import type { RfbAcknowledgement } from '../workflows/order.contract.js';
+import type { RfbAcknowledgement } from '../domain/order-commands.js';
 import type { BillingSystem, ReadyForBilling } from './adapters/billing.js';
 
 export function billingActivities(
   db: Db,
   billing: BillingSystem,
-  updateOrder: (u: { orderId: string; milestones: Partial<Record<MilestoneName, MilestoneRecord>> }) => Promise<void>,
+  updateOrder: (u: { orderId: string; milestones: Partial<Record<MilestoneName, MilestoneRecord>> }, executor?: Db) => Promise<void>,
 ) {
   return {
     /** RFB: everything billing needs (customer, account, items, prices, start date), recorded then sent. */
@@ -37,13 +37,21 @@ export function billingActivities(
         recurringCents: order!.order.recurringCents,
         startDate: new Date().toISOString().slice(0, 10),
       };
-      await db
-        .insert(rfbs)
-        .values({ id: r.rfbId, orderId: r.orderId, phase: r.phase, status: 'sent', payload, sentAt: new Date() })
-        .onConflictDoNothing();
       const milestone: MilestoneRecord = { ...r.milestone, status: 'inProgress', at: new Date().toISOString() };
-      await updateOrder({ orderId: r.orderId, milestones: { [`rfb${r.phase}`]: milestone } });
-      await billing.sendReadyForBilling(payload);
+      // The row and its milestone in one transaction: billing (pull) sees the RFB only with it, so
+      // its answer's write always comes after. A retried send writes nothing again and resends
+      // the stored payload, unchanged.
+      const stored = await db.transaction(async (tx) => {
+        const [inserted] = await tx
+          .insert(rfbs)
+          .values({ id: r.rfbId, orderId: r.orderId, phase: r.phase, status: 'sent', payload, sentAt: new Date() })
+          .onConflictDoNothing()
+          .returning({ id: rfbs.id });
+        if (inserted) await updateOrder({ orderId: r.orderId, milestones: { [`rfb${r.phase}` as MilestoneName]: milestone } }, tx);
+        const [row] = await tx.select({ payload: rfbs.payload }).from(rfbs).where(eq(rfbs.id, r.rfbId));
+        return row!.payload as ReadyForBilling;
+      });
+      await billing.sendReadyForBilling(stored);
       return milestone;
     },
 
@@ -82,8 +90,10 @@ export function billingActivities(
       }
       const done = a.status === 'accepted';
       const late = done && previous?.deadline ? now.getTime() > Date.parse(previous.deadline) : undefined;
+      // An accepted retry leaves no word of the rejection that sent it to fallout.
+      const { detail: _earlier, ...kept } = previous!;
       const milestone: MilestoneRecord = {
-        ...previous!,
+        ...kept,
         status: done ? 'done' : 'inProgress',
         at: now.toISOString(),
         ...(done ? {} : { detail: `rejected by billing${a.reason ? `: ${a.reason}` : ''}` }),

@@ -19,7 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   const orders = orderActivities(deps.db, deps.activation);
   return {
     ...orders,
-    ...billingActivities(deps.db, deps.billing, (u) => orders.updateOrder(u)),
+    ...billingActivities(deps.db, deps.billing, (u, executor) => orders.updateOrder(u, executor)),
     ...inboxActivities(deps.db),
   };
 }

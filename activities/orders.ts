@@ -1,10 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { MilestoneName, MilestoneRecord, Milestones, OrderState } from '../domain/vocabulary.js';
 import { activations, contacts, customers, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from '../db/schema.js';
-import type { PlanStep, SubmitOrder } from '../workflows/order.contract.js';
-import type { ActivationSystem } from './adapters/activation.js';
+import type { PlanStep, SubmitOrder } from '../domain/order-commands.js';
+import type { ActivationResult, ActivationSystem } from './adapters/activation.js';
 
 export const serviceIdFor = (orderId: string, step: PlanStep) => `${orderId}:svc:${step.key}`;
 
@@ -15,12 +15,15 @@ const isUniqueViolation = (err: unknown): boolean => {
 };
 
 export function orderActivities(db: Db, activation: ActivationSystem) {
-  async function updateOrder(u: {
-    orderId: string;
-    state?: OrderState;
-    milestones?: Partial<Record<MilestoneName, MilestoneRecord>>;
-  }): Promise<void> {
-    await db
+  async function updateOrder(
+    u: {
+      orderId: string;
+      state?: OrderState;
+      milestones?: Partial<Record<MilestoneName, MilestoneRecord>>;
+    },
+    executor: Db = db,
+  ): Promise<void> {
+    await executor
       .update(productOrders)
       .set({
         ...(u.state ? { state: u.state } : {}),
@@ -94,6 +97,93 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
     });
   }
 
+  /**
+   * A call to the activation system, recorded as sent before it goes and with its result after:
+   * the audit of what was sent, which compensation undoes whatever the recorded outcome.
+   */
+  async function sendRecorded(row: Omit<typeof activations.$inferInsert, 'status'>, call: () => Promise<ActivationResult>) {
+    const [sent] = await db
+      .insert(activations)
+      .values({ ...row, status: 'sent' })
+      .returning({ id: activations.id });
+    try {
+      const result = await call();
+      await db.update(activations).set({ status: 'succeeded', result }).where(eq(activations.id, sent!.id));
+      return result;
+    } catch (err) {
+      await db
+        .update(activations)
+        .set({ status: 'failed', result: { error: (err as Error).message } })
+        .where(eq(activations.id, sent!.id));
+      throw err;
+    }
+  }
+
+  async function activate(p: { orderId: string; phase: 1 | 2; steps: PlanStep[] }, attempt: number): Promise<{ activated: number }> {
+    const keys = p.steps.map((s) => `${p.orderId}:${s.key}:activate`);
+    // Configuration travels once per item (in the order's items), not with every plan step.
+    const items = await db
+      .select({ id: orderItems.id, configuration: orderItems.configuration })
+      .from(orderItems)
+      .where(eq(orderItems.orderId, p.orderId));
+    const configurationOf = (step: PlanStep) => items.find((i) => i.id === step.itemId)?.configuration ?? {};
+    const done = new Set(
+      (
+        await db
+          .select({ key: activations.idempotencyKey })
+          .from(activations)
+          .where(and(inArray(activations.idempotencyKey, keys), eq(activations.status, 'succeeded')))
+      ).map((r) => r.key),
+    );
+    const results = await Promise.allSettled(
+      p.steps.map(async (step, i) => {
+        const idempotencyKey = keys[i]!;
+        if (done.has(idempotencyKey)) return;
+        const request = {
+          idempotencyKey,
+          orderId: p.orderId,
+          serviceId: serviceIdFor(p.orderId, step),
+          componentId: step.componentId,
+          phase: p.phase,
+          configuration: configurationOf(step),
+        };
+        await sendRecorded(
+          { idempotencyKey, action: 'activate', orderId: p.orderId, componentId: step.componentId, phase: p.phase, attempt, request },
+          () => activation.activate(request),
+        );
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { activated: p.steps.length - done.size };
+  }
+
+  /**
+   * Undoes, newest first, every activation that was sent for the order, whatever its recorded
+   * status (an answer may have been lost); a deactivation done by an earlier attempt is not sent
+   * again. Each is recorded like an activation.
+   */
+  async function deactivateSent(orderId: string, attempt: number) {
+    const rows = await db.select().from(activations).where(eq(activations.orderId, orderId)).orderBy(desc(activations.createdAt));
+    const done = new Set(rows.filter((r) => r.action === 'deactivate' && r.status === 'succeeded').map((r) => r.idempotencyKey));
+    const sent = [...new Map(rows.filter((r) => r.action === 'activate').map((r) => [r.idempotencyKey, r])).values()];
+    for (const a of sent) {
+      const idempotencyKey = a.idempotencyKey.replace(/:activate$/, ':deactivate');
+      if (done.has(idempotencyKey)) continue;
+      const request = {
+        idempotencyKey,
+        activationKey: a.idempotencyKey,
+        orderId,
+        serviceId: (a.request as { serviceId: string }).serviceId,
+        componentId: a.componentId,
+      };
+      await sendRecorded(
+        { idempotencyKey, action: 'deactivate', orderId, componentId: a.componentId, phase: a.phase, attempt, request },
+        () => activation.deactivate(request),
+      );
+    }
+  }
+
   return {
     updateOrder,
 
@@ -133,56 +223,18 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
     /**
      * Activates a phase's components. A component whose activation already succeeded (an earlier
      * attempt of this activity) is not sent again; the idempotency key covers the case where the
-     * system activated but its answer was lost.
+     * system activated but its answer was lost. It heartbeats, so a cancelled order reaches it:
+     * the calls already sent still finish and are recorded, and the workflow waits for that.
      */
     async activatePhase(p: { orderId: string; phase: 1 | 2; steps: PlanStep[] }): Promise<{ activated: number }> {
-      const attempt = Context.current().info.attempt;
-      const keys = p.steps.map((s) => `${p.orderId}:${s.key}:activate`);
-      // Configuration travels once per item (in the order's items), not with every plan step.
-      const items = await db
-        .select({ id: orderItems.id, configuration: orderItems.configuration })
-        .from(orderItems)
-        .where(eq(orderItems.orderId, p.orderId));
-      const configurationOf = (step: PlanStep) => items.find((i) => i.id === step.itemId)?.configuration ?? {};
-      const done = new Set(
-        (
-          await db
-            .select({ key: activations.idempotencyKey })
-            .from(activations)
-            .where(and(inArray(activations.idempotencyKey, keys), eq(activations.status, 'succeeded')))
-        ).map((r) => r.key),
-      );
-      const results = await Promise.allSettled(
-        p.steps.map(async (step, i) => {
-          const idempotencyKey = keys[i]!;
-          if (done.has(idempotencyKey)) return;
-          const request = {
-            idempotencyKey,
-            orderId: p.orderId,
-            serviceId: serviceIdFor(p.orderId, step),
-            componentId: step.componentId,
-            phase: p.phase,
-            configuration: configurationOf(step),
-          };
-          const [row] = await db
-            .insert(activations)
-            .values({ idempotencyKey, orderId: p.orderId, componentId: step.componentId, phase: p.phase, attempt, request, status: 'sent' })
-            .returning({ id: activations.id });
-          try {
-            const result = await activation.activate(request);
-            await db.update(activations).set({ status: 'succeeded', result }).where(eq(activations.id, row!.id));
-          } catch (err) {
-            await db
-              .update(activations)
-              .set({ status: 'failed', result: { error: (err as Error).message } })
-              .where(eq(activations.id, row!.id));
-            throw err;
-          }
-        }),
-      );
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      return { activated: p.steps.length - done.size };
+      const context = Context.current();
+      const beating = setInterval(() => context.heartbeat(), 1_000);
+      context.heartbeat();
+      try {
+        return await activate(p, context.info.attempt);
+      } finally {
+        clearInterval(beating);
+      }
     },
 
     /** The order is done: its services are active. */
@@ -227,18 +279,7 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
           }
         });
       }
-      const activated = await db
-        .select()
-        .from(activations)
-        .where(and(eq(activations.orderId, c.orderId), eq(activations.status, 'succeeded')));
-      for (const a of activated.reverse()) {
-        const request = a.request as { serviceId: string; idempotencyKey: string };
-        await activation.deactivate({
-          idempotencyKey: request.idempotencyKey.replace(/:activate$/, ':deactivate'),
-          serviceId: request.serviceId,
-          activationId: (a.result as { activationId: string }).activationId,
-        });
-      }
+      await deactivateSent(c.orderId, Context.current().info.attempt);
       await db.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
       await db.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
     },

@@ -16,6 +16,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { HeldComponentView } from '../domain/views.js';
 import type { Database, Db } from '../db/client.js';
 import type { OrderSettings } from '../workflows/order.contract.js';
 import { auth } from './auth.js';
@@ -28,6 +29,7 @@ import { billingRoutes } from './routes/billing.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { productOrderRoutes } from './routes/product-orders.js';
 import { serviceRoutes } from './routes/services.js';
+import { simulatorRoutes } from './routes/simulators.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
@@ -37,6 +39,8 @@ export interface AppDeps {
   adminApiKey?: string;
   /** Where order workflows run and the business settings they start with. */
   orders: { taskQueue: string; settings: OrderSettings; answerWithinMs: number };
+  /** The simulators running in this process (npm start, tests): what the external systems hold. */
+  simulators?: { activation?: { held(orderId: string): HeldComponentView[] } };
   /** The in-process worker's Prometheus endpoint, appended to /metrics. */
   workerMetricsUrl?: string;
 }
@@ -48,6 +52,7 @@ declare module 'fastify' {
     temporal: AppDeps['temporal'];
     orders: AppDeps['orders'];
     workerMetricsUrl: string | undefined;
+    simulators: AppDeps['simulators'];
   }
 }
 
@@ -73,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('temporal', deps.temporal);
   app.decorate('orders', deps.orders);
   app.decorate('workerMetricsUrl', deps.workerMetricsUrl);
+  app.decorate('simulators', deps.simulators);
   // Requests in flight at shutdown are answered, then their keep-alive connections must not
   // hold the server open until the keep-alive timeout: answers sent while closing close them.
   let closing = false;
@@ -108,5 +114,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(taskRoutes, { prefix: '/api/v1' });
   await app.register(billingRoutes, { prefix: '/api/v1' });
   await app.register(serviceRoutes, { prefix: '/api/v1' });
+  await app.register(simulatorRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -5,6 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import {
+  activationActions,
   activationStatuses,
   fulfilments,
   orderStates,
@@ -14,6 +15,7 @@ import {
   subjectTypes,
   taskKinds,
   taskStatuses,
+  type ActivationAction,
   type ActivationStatus,
   type Fulfilment,
   type Milestones,
@@ -193,6 +195,7 @@ export const activations = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     idempotencyKey: text('idempotency_key').notNull(),
+    action: text('action').$type<ActivationAction>().notNull().default('activate'),
     orderId: text('order_id').notNull(),
     componentId: text('component_id').notNull(),
     phase: integer('phase').notNull(),
@@ -206,6 +209,7 @@ export const activations = pgTable(
     index('activations_key_idx').on(t.idempotencyKey),
     index('activations_order_idx').on(t.orderId),
     check('activations_status_check', oneOf(t.status, activationStatuses)),
+    check('activations_action_check', oneOf(t.action, activationActions)),
   ],
 );
 

@@ -168,6 +168,12 @@ export const notificationView = z
   .meta({ id: 'Notification' });
 export type NotificationView = z.infer<typeof notificationView>;
 
+/** A component as the activation simulator holds it: what compensation must leave inactive. */
+export const heldComponentView = z
+  .object({ key: z.string(), orderId, componentId: z.string(), state: z.enum(['active', 'inactive']) })
+  .meta({ id: 'SimulatedActivation' });
+export type HeldComponentView = z.infer<typeof heldComponentView>;
+
 export const catalogProduct = z
   .object({
     id: z.string(),

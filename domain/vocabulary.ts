@@ -49,6 +49,9 @@ export type ServiceState = (typeof serviceStates)[number];
 
 export const activationStatuses = ['sent', 'succeeded', 'failed'] as const;
 export type ActivationStatus = (typeof activationStatuses)[number];
+/** A call to the activation system: turning a component on, or (compensation) off again. */
+export const activationActions = ['activate', 'deactivate'] as const;
+export type ActivationAction = (typeof activationActions)[number];
 
 export const rfbStatuses = ['sent', 'accepted', 'rejected', 'withdrawn'] as const;
 export type RfbStatus = (typeof rfbStatuses)[number];
@@ -77,7 +80,7 @@ export type FalloutAction = (typeof falloutActions)[number];
 
 /**
  * The business rule of each task kind's outcome, beyond its shape (which the API checks with the
- * kind's schema in workflows/inbox.payloads.ts): the workflow relies on these, so its validator
+ * kind's schema in domain/task-commands.ts): the workflow relies on these, so its validator
  * checks them too, and the API's schema calls this same function.
  */
 export function taskOutcomeProblem(kind: TaskKind, outcome: unknown): string | undefined {

@@ -5,15 +5,9 @@
  */
 import { defineUpdate } from '@temporalio/workflow';
 import { taskOutcomeProblem, type TaskKind, type TaskStatus } from '../domain/vocabulary.js';
-import type { TaskActionRequest } from './inbox.payloads.js';
+import type { TaskActionRequest } from '../domain/task-commands.js';
 
 export type { TaskActionRequest };
-
-export interface Actor {
-  keyId: string;
-  role: string;
-  groups: string[];
-}
 
 /** A task as its workflow holds it; also the task-action update's answer. */
 export interface TaskState {

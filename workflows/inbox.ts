@@ -12,7 +12,8 @@ import type { Write } from './writes.js';
 
 const hour = 3600_000;
 
-export interface NewTask {
+/** A task as the owning workflow asks for it: its due date is relative, its subject the workflow's. */
+export interface TaskRequest {
   id: string;
   kind: TaskKind;
   group: string;
@@ -74,7 +75,7 @@ export function createInbox(o: InboxOptions) {
 
   return {
     /** Opens a task in its group's inbox and waits until it is completed; returns its outcome. */
-    async awaitTask(t: NewTask): Promise<unknown> {
+    async awaitTask(t: TaskRequest): Promise<unknown> {
       tasks.set(t.id, { id: t.id, kind: t.kind, group: t.group, assignee: null, status: 'opened', version: 1 });
       await o.write(() =>
         o.rows().openTask({

@@ -4,13 +4,13 @@
  * by the API, so names are declared once. No zod here (see order.payloads.ts).
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { closedOrderStates, type Fulfilment, type Milestones, type OrderState, type RfbStatus } from '../domain/vocabulary.js';
+import { closedOrderStates, type Milestones, type OrderState, type RfbStatus } from '../domain/vocabulary.js';
 import type { Verdict } from './inbox.contract.js';
 
 export type { Verdict };
-import type { AcceptanceRequest, CancelRequest, RfbAcknowledgement } from './order.payloads.js';
+import type { AcceptanceRequest, CancelRequest, PlanStep, PricedItem, RfbAcknowledgement, SubmitOrder } from '../domain/order-commands.js';
 
-export type { AcceptanceRequest, CancelRequest, RfbAcknowledgement };
+export type { AcceptanceRequest, CancelRequest, PlanStep, PricedItem, RfbAcknowledgement, SubmitOrder };
 
 /** The name the worker registers `order` under (workflows/index.ts exports it by this name). */
 export const orderWorkflowType = 'order';
@@ -31,45 +31,6 @@ export interface OrderInput {
   settings: OrderSettings;
 }
 export type OrderWorkflow = (input: OrderInput) => Promise<OrderState>;
-
-export interface PlanStep {
-  /** Unique within the order: item position and component, e.g. `1.datahost.ftp`. */
-  key: string;
-  itemId: string;
-  offeringId: string;
-  componentId: string;
-  name: string;
-  fulfilment: Fulfilment;
-  manualGroup: string | null;
-}
-
-export interface PricedItem {
-  id: string;
-  position: number;
-  offeringId: string;
-  quantity: number;
-  componentIds: string[];
-  configuration: Record<string, string>;
-  oneTimeCents: number;
-  recurringCents: number;
-}
-
-/** Order entry's result (api/order-entry): checked against the catalogue, priced, planned. */
-export interface SubmitOrder {
-  orderId: string;
-  externalId: string | null;
-  /** Resolved by order entry: an existing customer's id, or the id a new one is registered under. */
-  customerId: string;
-  customer: { id: string } | { name: string; taxId: string };
-  /** A fingerprint of the request, so a reused Idempotency-Key with another body is recognised. */
-  requestHash: string;
-  contact: { name: string; email: string; phone?: string };
-  currency: string;
-  items: PricedItem[];
-  oneTimeCents: number;
-  recurringCents: number;
-  plan: PlanStep[];
-}
 
 export interface RfbState {
   id: string;

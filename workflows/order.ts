@@ -12,6 +12,8 @@
  * was done, in reverse order.
  */
 import {
+  ActivityCancellationType,
+  type ActivityOptions,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -52,7 +54,7 @@ const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 second
 const { sendReadyForBilling, compensateOrder } = remote;
 
 /** Activation retries a while (the activation system may be briefly down), then goes to fallout. */
-const { activatePhase } = proxyActivities<Activities>({
+const activation: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '2 seconds',
@@ -61,6 +63,17 @@ const { activatePhase } = proxyActivities<Activities>({
     maximumAttempts: 5,
     nonRetryableErrorTypes: ['ActivationRejected'],
   },
+};
+/** Before patched('order-side-effects-settle'): a cancel left a running activation behind. */
+const abandonedOnCancel = proxyActivities<Activities>(activation);
+/**
+ * A cancel reaches a running activation through its heartbeat; the workflow waits until the
+ * attempt has settled (the calls it sent answered and recorded) before it compensates.
+ */
+const settledOnCancel = proxyActivities<Activities>({
+  ...activation,
+  heartbeatTimeout: '10 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 class OrderCancelled extends Error {}
@@ -111,7 +124,15 @@ function orderProcess(orderId: string, settings: OrderSettings) {
    * handlers and answered with whole read models; their histories replay through that branch.
    */
   const current = patched('order-writes-in-order');
-  const write = current ? writesInOrder() : writesWhereCalled;
+  /**
+   * Cancellation interrupts waits only: an activation or RFB send in flight settles first, so
+   * compensation sees every call that was sent. Orders started before ran them cancellable.
+   */
+  const settles = current && patched('order-side-effects-settle');
+  const { activatePhase } = settles ? settledOnCancel : abandonedOnCancel;
+  const sideEffect = <T>(send: () => Promise<T>): Promise<T> => (settles ? CancellationScope.nonCancellable(send) : send());
+  // With the settle patch a queued write also survives a cancel that comes before it runs.
+  const write = current ? writesInOrder({ survivesCancel: settles }) : writesWhereCalled;
   /** Which activities write the main flow's rows: local ones, except in the oldest histories. */
   const rows = () => (current || patched('order-main-flow-writes-local') ? local : remote);
   const handlerRows = current ? local : remote;
@@ -192,6 +213,8 @@ function orderProcess(orderId: string, settings: OrderSettings) {
     async (ack) => {
       const rfb = rfbs.find((r) => r.id === ack.rfbId)!;
       if (rfb.status !== 'sent') return rfb; // a repeated acknowledgement
+      // Applied before the write, so a second answer racing this one is refused by the same rule.
+      if (settles) rfb.status = ack.status;
       milestones[`rfb${rfb.phase}` as MilestoneName] = await write(() => handlerRows.recordRfbAcknowledgement({ orderId, ...ack }));
       rfb.status = ack.status;
       return { ...rfb };
@@ -246,6 +269,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
         })) as { action: 'retry' | 'skip' | 'cancel' };
         if (outcome.action === 'cancel') throw new OrderCancelled(`cancelled in fallout of ${name}`);
         await setState('inProgress');
+        step = name;
         if (outcome.action === 'skip') return mark(name, 'skipped');
       }
     }
@@ -307,11 +331,14 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       step = name;
       await withFallout(name, async (attempt) => {
         const rfb: RfbState = { id: `${orderId}:rfb:${phase}${attempt > 1 ? `.${attempt}` : ''}`, phase, status: 'sent' };
-        // Acknowledgeable once its row is written and billing was told: an acknowledgement racing the
-        // send found no row. Older histories hold such acknowledgements, accepted before the send.
-        if (!current) rfbs.push(rfb);
-        milestones[name] = await sendReadyForBilling({ orderId, phase, rfbId: rfb.id, milestone: milestones[name] });
-        if (current) rfbs.push(rfb);
+        // Known before the send, so billing's answer is taken however quickly it comes (between
+        // the order-writes-in-order and order-side-effects-settle patches it was known only after).
+        const knownBeforeSend = !current || settles;
+        if (knownBeforeSend) rfbs.push(rfb);
+        const sent = await sideEffect(() => sendReadyForBilling({ orderId, phase, rfbId: rfb.id, milestone: milestones[name] }));
+        if (!knownBeforeSend) rfbs.push(rfb);
+        // An answer that came while the send was still returning keeps its record.
+        if (!settles || rfb.status === 'sent') milestones[name] = sent;
         await condition(() => rfb.status !== 'sent');
         if (rfb.status === 'rejected') throw ApplicationFailure.nonRetryable(`billing rejected ${rfb.id}`);
       });
@@ -369,8 +396,10 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       state = 'pendingCancellation';
       for (const r of rfbs) if (r.status === 'sent') r.status = 'withdrawn';
       inbox.cancelOpen();
-      // Compensation must run even though the provisioning scope was cancelled.
-      await CancellationScope.nonCancellable(() => compensateOrder({ orderId, reason: cancelReason ?? failure }));
+      // Compensation must run even though the provisioning scope was cancelled, and (with the
+      // settle patch) after every write queued before it, so no late write undoes it.
+      const undo = () => CancellationScope.nonCancellable(() => compensateOrder({ orderId, reason: cancelReason ?? failure }));
+      await (settles ? write(undo) : undo());
       state = 'cancelled';
     },
   };

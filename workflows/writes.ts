@@ -5,12 +5,15 @@
  * never stale, and the handler itself awaits no remote activity (each costs two workflow tasks
  * and a server round trip; the queued local activity runs inside the same workflow task).
  */
+import { CancellationScope } from '@temporalio/workflow';
+
 export type Write = <T>(run: () => Promise<T>) => Promise<T>;
 
-export function writesInOrder(): Write {
+export function writesInOrder(o: { survivesCancel: boolean }): Write {
   let tail: Promise<unknown> = Promise.resolve();
   return (run) => {
-    const done = tail.then(run);
+    // A cancelled order still writes what it changed before the cancel: the row must not fall behind.
+    const done = tail.then(() => (o.survivesCancel ? CancellationScope.nonCancellable(run) : run()));
     tail = done.catch(() => undefined);
     return done;
   };

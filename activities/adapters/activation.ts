@@ -17,9 +17,20 @@ export interface ActivationResult {
   activationId: string;
   status: 'activated' | 'deactivated';
 }
+/**
+ * Turns off what an activation turned on. It names the activation by its idempotency key, so a
+ * component whose activation answer was lost is still found; "nothing to deactivate" is success.
+ */
+export interface DeactivationRequest {
+  idempotencyKey: string;
+  activationKey: string;
+  orderId: string;
+  serviceId: string;
+  componentId: string;
+}
 export interface ActivationSystem {
   activate(r: ActivationRequest): Promise<ActivationResult>;
-  deactivate(r: { idempotencyKey: string; serviceId: string; activationId: string }): Promise<ActivationResult>;
+  deactivate(r: DeactivationRequest): Promise<ActivationResult>;
 }
 
 /** POSTs to the activation system; 4xx is the system's final word (not retried), the rest is retried by Temporal. */
@@ -33,11 +44,17 @@ export class HttpActivationSystem implements ActivationSystem {
     return this.post('/activations', r.idempotencyKey, r);
   }
 
-  deactivate(r: { idempotencyKey: string; serviceId: string; activationId: string }) {
-    return this.post('/deactivations', r.idempotencyKey, r);
+  async deactivate(r: DeactivationRequest) {
+    // The system does not know the activation (its request never arrived): nothing to undo.
+    return this.post('/deactivations', r.idempotencyKey, r, { notFound: { activationId: r.activationKey, status: 'deactivated' } });
   }
 
-  private async post(path: string, idempotencyKey: string, body: unknown): Promise<ActivationResult> {
+  private async post(
+    path: string,
+    idempotencyKey: string,
+    body: unknown,
+    o: { notFound?: ActivationResult } = {},
+  ): Promise<ActivationResult> {
     const response = await fetch(new URL(path, this.baseUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
@@ -45,6 +62,7 @@ export class HttpActivationSystem implements ActivationSystem {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const text = await response.text();
+    if (response.status === 404 && o.notFound) return o.notFound;
     if (response.status >= 400 && response.status < 500) {
       throw ApplicationFailure.nonRetryable(
         `activation system refused ${path} (${response.status}): ${text.slice(0, 500)}`,
@@ -56,28 +74,48 @@ export class HttpActivationSystem implements ActivationSystem {
   }
 }
 
+/** A component as the activation system holds it (what `GET /simulators/activation` shows). */
+export interface HeldComponent {
+  key: string;
+  orderId: string;
+  componentId: string;
+  state: 'active' | 'inactive';
+}
+
 /**
  * A stand-in for the activation system, for `npm start` and benchmarks: answers after a
  * latency, fails at a given rate, and keeps the first result per idempotency key as the real
- * system does. `performed` counts real activations (not repeats) per key.
+ * system does. `performed` counts real calls (not repeats) per key; `held` is what it holds.
  */
 export class ActivationSimulator implements ActivationSystem {
   readonly performed = new Map<string, number>();
   readonly requests: string[] = [];
   private readonly results = new Map<string, ActivationResult>();
+  /** By activation key. */
+  private readonly components = new Map<string, HeldComponent>();
   private sequence = 0;
 
   constructor(readonly options: { latencyMs: number; failureRate: number; random?: () => number } = { latencyMs: 0, failureRate: 0 }) {}
 
   async activate(r: ActivationRequest): Promise<ActivationResult> {
-    return this.perform(r.idempotencyKey, 'activated');
+    return this.perform(r.idempotencyKey, 'activated', () =>
+      this.components.set(r.idempotencyKey, { key: r.idempotencyKey, orderId: r.orderId, componentId: r.componentId, state: 'active' }),
+    );
   }
 
-  async deactivate(r: { idempotencyKey: string }): Promise<ActivationResult> {
-    return this.perform(r.idempotencyKey, 'deactivated');
+  async deactivate(r: DeactivationRequest): Promise<ActivationResult> {
+    return this.perform(r.idempotencyKey, 'deactivated', () => {
+      const held = this.components.get(r.activationKey);
+      if (held) held.state = 'inactive';
+    });
   }
 
-  private async perform(key: string, status: ActivationResult['status']): Promise<ActivationResult> {
+  /** The components held for an order, in the order they were first activated. */
+  held(orderId: string): HeldComponent[] {
+    return [...this.components.values()].filter((c) => c.orderId === orderId).map((c) => ({ ...c }));
+  }
+
+  private async perform(key: string, status: ActivationResult['status'], apply: () => void): Promise<ActivationResult> {
     this.requests.push(key);
     if (this.options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     if ((this.options.random ?? Math.random)() < this.options.failureRate) throw new Error('activation simulator: simulated outage');
@@ -86,6 +124,7 @@ export class ActivationSimulator implements ActivationSystem {
       result = { activationId: `SIM-${++this.sequence}`, status };
       this.results.set(key, result);
       this.performed.set(key, (this.performed.get(key) ?? 0) + 1);
+      apply();
     }
     return result;
   }

@@ -6,7 +6,7 @@ import { rfbView } from '../../domain/views.js';
 import { rfbs } from '../../db/schema.js';
 import { listRfbs, loadRfbView } from '../../db/views.js';
 import { orderWorkflowId, rfbAcknowledgementUpdate, rfbAcknowledgementVerdict } from '../../workflows/order.contract.js';
-import { rfbAcknowledgement } from '../../workflows/order.payloads.js';
+import { rfbAcknowledgement } from '../../domain/order-commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { listQuery, sendPage } from '../paging.js';
 

@@ -17,7 +17,7 @@ import {
   type OrderRefusal,
   type Verdict,
 } from '../../workflows/order.contract.js';
-import { acceptanceBody, cancelBody } from '../../workflows/order.payloads.js';
+import { acceptanceBody, cancelBody } from '../../domain/order-commands.js';
 import type { Principal } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { orderIdFor, orderRequest, requestHashOf, resolveCustomer, submitOrder } from '../order-entry.js';

@@ -1,13 +1,13 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { openTaskStatuses, taskActions, taskKinds, taskStatuses } from '../../domain/vocabulary.js';
+import { taskActions, taskKinds, taskStatuses } from '../../domain/vocabulary.js';
 import { groupName, taskId } from '../../domain/values.js';
 import { notificationView, taskView } from '../../domain/views.js';
 import { tasks } from '../../db/schema.js';
 import { listNotifications, listTasks, loadTaskView } from '../../db/views.js';
 import { applyTaskAction, taskActionUpdate } from '../../workflows/inbox.contract.js';
-import { taskActionBodies, taskOutcomes, type TaskActionRequest } from '../../workflows/inbox.payloads.js';
+import { taskActionBodies, taskOutcomes, type TaskActionRequest } from '../../domain/task-commands.js';
 import type { Principal } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { listQuery, sendPage } from '../paging.js';
@@ -114,11 +114,11 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         const { keyId, role, groups } = request.principal;
         const body = (request.body ?? {}) as Omit<TaskActionRequest, 'taskId' | 'action' | 'actor'>;
         const actionRequest: TaskActionRequest = { taskId: id, action, actor: { keyId, role, groups }, ...body };
-        // A closed task's workflow may have finished: the rule answers from the row instead.
-        if (!openTaskStatuses.includes(row.status)) {
-          const verdict = applyTaskAction(row, actionRequest);
-          if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
-        }
+        // The rule answers from the row first (a closed task's workflow may have finished, and a
+        // conflict is a 409 whatever the outcome); the outcome's shape comes next; the workflow
+        // checks the rule again against its own state.
+        const verdict = applyTaskAction(row, { ...actionRequest, outcome: undefined });
+        if (!verdict.ok && verdict.code !== 'INVALID_OUTCOME') throw new DomainError(verdict.code, verdict.message);
         if (action === 'complete') {
           const parsed = taskOutcomes[row.kind].safeParse(body.outcome);
           if (!parsed.success) {

@@ -55,16 +55,17 @@ export async function startTestPlatform(
   const client = new Client({ connection, namespace: 'default' });
   const taskQueue = `test-${randomUUID()}`;
   const adminKey = `test-admin-${randomBytes(24).toString('hex')}`;
+  const activation = o.activation ?? new ActivationSimulator();
   const app = await buildApp({
     database,
     temporal: { client, connection, namespace: 'default' },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     adminApiKey: adminKey,
+    simulators: { activation: activation instanceof ActivationSimulator ? activation : undefined },
     orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },
   });
   await app.ready();
 
-  const activation = o.activation ?? new ActivationSimulator();
   let stopWorker = async () => {};
   if (o.worker !== false) {
     const nativeConnection = await NativeConnection.connect({ address });

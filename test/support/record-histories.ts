@@ -23,7 +23,7 @@ import { ActivationSimulator, type ActivationRequest } from '../../activities/ad
 import { PullBillingSystem } from '../../activities/adapters/billing.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database } from '../../db/client.js';
-import { notifications } from '../../db/schema.js';
+import { activations, notifications } from '../../db/schema.js';
 import { seedCatalogue } from '../../db/seed/catalog.js';
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { acceptanceUpdate, cancelOrderUpdate, defaultOrderSettings, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
@@ -35,8 +35,11 @@ import { createScratchDatabase } from '../../db/scratch.js';
 /** The activation system, down for the orders a recipe chooses: an outage that retries cannot cure. */
 class ActivationOutage extends ActivationSimulator {
   readonly down = new Set<string>();
+  /** Orders for which the system answers only after this many ms. */
+  readonly slow = new Map<string, number>();
   override async activate(r: ActivationRequest) {
     if (this.down.has(r.orderId)) throw new Error('activation system unavailable');
+    await new Promise((resolve) => setTimeout(resolve, this.slow.get(r.orderId) ?? 0));
     return super.activate(r);
   }
 }
@@ -74,6 +77,13 @@ export const retiredHistories = [
   { file: 'order-fallout-cancel-v2-handler-writes.json', workflowId: 'order-ORD-356B8561308BB7F1' },
   { file: 'order-cancelled-midflow-v2-handler-writes.json', workflowId: 'order-ORD-BCEAB6A757C734F8' },
   { file: 'order-deadline-missed-v2-handler-writes.json', workflowId: 'order-ORD-8596B0202BF2E59C' },
+  // Before patched('order-side-effects-settle'): a cancel abandoned a running activation or RFB send.
+  { file: 'order-completed-v3-writes-in-order.json', workflowId: 'order-ORD-217BFA49C337F1A1' },
+  { file: 'order-fallout-retry-v3-writes-in-order.json', workflowId: 'order-ORD-7153236CF172DEF1' },
+  { file: 'order-fallout-skip-v3-writes-in-order.json', workflowId: 'order-ORD-790A5DB043428C82' },
+  { file: 'order-fallout-cancel-v3-writes-in-order.json', workflowId: 'order-ORD-356B8561308BB7F1' },
+  { file: 'order-cancelled-midflow-v3-writes-in-order.json', workflowId: 'order-ORD-BCEAB6A757C734F8' },
+  { file: 'order-deadline-missed-v3-writes-in-order.json', workflowId: 'order-ORD-8596B0202BF2E59C' },
 ];
 
 /**
@@ -136,7 +146,7 @@ export const recipes: Recipe[] = [
   {
     // Every optional component: both activations, manual tasks, both acceptances and RFBs.
     file: 'order-completed.json',
-    workflowId: 'order-ORD-217BFA49C337F1A1',
+    workflowId: 'order-ORD-9AE1B6F2B15D9A45',
     async run(r) {
       const o = await startRecordedOrder(
         r,
@@ -168,7 +178,7 @@ export const recipes: Recipe[] = [
     // Activation 1 fails through all its retries (time skips the back-off); the fallout group
     // retries once the activation system is back, and the order completes.
     file: 'order-fallout-retry.json',
-    workflowId: 'order-ORD-7153236CF172DEF1',
+    workflowId: 'order-ORD-48E9E04CEC22B37E',
     timeSkipping: true,
     async run(r) {
       r.activation.down.add(this.workflowId.replace(/^order-/, ''));
@@ -185,7 +195,7 @@ export const recipes: Recipe[] = [
   {
     // Billing rejects RFB 1; the fallout group skips it (billed by hand) and the order completes.
     file: 'order-fallout-skip.json',
-    workflowId: 'order-ORD-790A5DB043428C82',
+    workflowId: 'order-ORD-3F6DCD10F1AE6BD9',
     async run(r) {
       const o = await startRecordedOrder(r, this.workflowId, 'REC-0003', 'recorded-fallout-skip', []);
       await accept(o, 1);
@@ -197,7 +207,7 @@ export const recipes: Recipe[] = [
   {
     // The customer rejects acceptance 1; the fallout group cancels: activation 1 is undone.
     file: 'order-fallout-cancel.json',
-    workflowId: 'order-ORD-356B8561308BB7F1',
+    workflowId: 'order-ORD-99644BE8DDB46D96',
     async run(r) {
       const o = await startRecordedOrder(r, this.workflowId, 'REC-0004', 'recorded-fallout-cancel', []);
       await o.until((s) => s.waitingFor.includes('acceptance1'));
@@ -212,7 +222,7 @@ export const recipes: Recipe[] = [
     // The customer cancels while RFB 1 awaits billing and both manual tasks are open (one
     // started): the RFB is withdrawn, the tasks cancelled, activation 1 undone.
     file: 'order-cancelled-midflow.json',
-    workflowId: 'order-ORD-BCEAB6A757C734F8',
+    workflowId: 'order-ORD-3DC265783CEA9AD4',
     async run(r) {
       const o = await startRecordedOrder(r, this.workflowId, 'REC-0005', 'recorded-cancelled-midflow', optionalOf('manual'));
       await accept(o, 1);
@@ -223,10 +233,30 @@ export const recipes: Recipe[] = [
     },
   },
   {
+    // The customer cancels while activation 1 is being answered by a slow activation system: the
+    // activation settles first (recorded), then every component it sent is deactivated.
+    file: 'order-cancelled-mid-activation.json',
+    workflowId: 'order-ORD-AF2EA6CFF904907E',
+    async run(r) {
+      r.activation.slow.set(this.workflowId.replace(/^order-/, ''), 2_000);
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0007', 'recorded-cancelled-mid-activation', optionalOf('auto-phase-1'));
+      const sent = async () =>
+        (
+          await r.database.db
+            .select()
+            .from(activations)
+            .where(and(eq(activations.orderId, o.orderId), eq(activations.status, 'sent')))
+        ).length;
+      while ((await sent()) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      await o.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'ordered by mistake', actor: 'customer' }] });
+      return o.handle.result();
+    },
+  },
+  {
     // Seed 003's 24 h pass with acceptance 1 unanswered: the miss of RFB 1 is recorded and the
     // fallout group told; at 48 h the customer is reminded; then the order completes late.
     file: 'order-deadline-missed.json',
-    workflowId: 'order-ORD-8596B0202BF2E59C',
+    workflowId: 'order-ORD-EB5D71B044E00C86',
     timeSkipping: true,
     async run(r) {
       const o = await startRecordedOrder(r, this.workflowId, 'REC-0006', 'recorded-deadline-missed', []);

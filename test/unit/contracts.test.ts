@@ -8,7 +8,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { DomainError } from '../../api/errors.js';
 import * as workflows from '../../workflows/index.js';
 import { taskRefusals } from '../../workflows/inbox.contract.js';
-import { taskOutcomes } from '../../workflows/inbox.payloads.js';
+import { taskOutcomes } from '../../domain/task-commands.js';
 import {
   acceptanceVerdict,
   cancelVerdict,

@@ -17,11 +17,11 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const eslint = new ESLint({
   cwd: root,
   overrideConfig: {
-    files: ['**/probe.ts', '**/probe.payloads.ts'],
+    files: ['**/probe.ts', '**/probe-commands.ts'],
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*/probe.ts', '*/probe.payloads.ts', 'test/unit/probe.ts'],
+          allowDefaultProject: ['*/probe.ts', '*/probe-commands.ts', 'test/unit/probe.ts'],
           defaultProject: 'tsconfig.json',
         },
       },
@@ -80,19 +80,25 @@ describe('import boundaries', () => {
 
   it('let workflow code take types, never values, from the schema modules beside the sandbox', async () => {
     expect(
-      await violations('workflows/probe.ts', "import { taskOutcomes } from './inbox.payloads.js';\nexport const o = taskOutcomes;\n"),
-    ).toEqual([expect.stringContaining(`${boundary}: './inbox.payloads.js' import is restricted`)]);
+      await violations(
+        'workflows/probe.ts',
+        "import { taskOutcomes } from '../domain/task-commands.js';\nexport const o = taskOutcomes;\n",
+      ),
+    ).toEqual([expect.stringContaining(`${boundary}: '../domain/task-commands.js' import is restricted`)]);
     expect(
       await violations('workflows/probe.ts', "import { orderView } from '../domain/views.js';\nexport const v = orderView;\n"),
     ).toEqual([expect.stringContaining(boundary)]);
     expect(
       await violations(
         'workflows/probe.ts',
-        "import type { TaskActionRequest } from './inbox.payloads.js';\nexport type R = TaskActionRequest;\n",
+        "import type { TaskActionRequest } from '../domain/task-commands.js';\nexport type R = TaskActionRequest;\n",
       ),
     ).toEqual([]);
     // The schema modules themselves use zod.
-    expect(await violations('workflows/probe.payloads.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([]);
+    expect(await violations('domain/probe-commands.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([]);
+    expect(await violations('workflows/probe.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([
+      expect.stringContaining(boundary),
+    ]);
   });
 
   it('keep db/ below the workflows and the API', async () => {
@@ -107,7 +113,13 @@ describe('import boundaries', () => {
     ]);
   });
 
-  it('keep the API out of activities', async () => {
+  it('keep the API and the workflows out of activities', async () => {
+    expect(
+      await violations(
+        'activities/probe.ts',
+        "import type { PlanStep } from '../workflows/order.contract.js';\nexport type P = PlanStep;\n",
+      ),
+    ).toEqual([expect.stringContaining(boundary)]);
     expect(
       await violations('activities/probe.ts', "import { DomainError } from '../api/errors.js';\nexport const e = DomainError;\n"),
     ).toEqual([expect.stringContaining(boundary)]);

@@ -92,7 +92,10 @@ describe('toTimeline on an order history', () => {
       ]),
     );
     expect(local.every((e) => e.kind === 'activity' && e.attempt === 1)).toBe(true);
-    expect(timeline.find((e) => e.name === 'core_patch')).toMatchObject({ detail: 'patch order-writes-in-order' });
+    expect(timeline.filter((e) => e.name === 'core_patch').map((e) => e.detail)).toEqual([
+      'patch order-writes-in-order',
+      'patch order-side-effects-settle',
+    ]);
   });
 
   it('shows every update of the order by name', () => {

@@ -4,8 +4,8 @@
  * evaluated in the workflow sandbox costs CPU on every new workflow), only its types.
  */
 import { z } from 'zod';
-import { falloutActions, taskActions, taskOutcomeProblem, type TaskAction, type TaskKind } from '../domain/vocabulary.js';
-import { groupName } from '../domain/values.js';
+import { falloutActions, taskActions, taskOutcomeProblem, type TaskAction, type TaskKind } from './vocabulary.js';
+import { groupName } from './values.js';
 
 /** The kind's business rule (domain/vocabulary) on top of its shape: one rule for API and workflow. */
 const withRule = (kind: TaskKind) => (outcome: unknown, ctx: z.RefinementCtx) => {

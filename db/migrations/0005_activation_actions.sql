@@ -1,0 +1,2 @@
+ALTER TABLE "activations" ADD COLUMN "action" text DEFAULT 'activate' NOT NULL;--> statement-breakpoint
+ALTER TABLE "activations" ADD CONSTRAINT "activations_action_check" CHECK ("activations"."action" in ('activate', 'deactivate'));
