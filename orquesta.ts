@@ -139,7 +139,10 @@ async function startApi(
     adminApiKey: app.adminApiKey,
     // Only where the worker runs in this process are its metrics and simulators this process's.
     workerMetricsUrl: inProcess?.workerMetricsUrl,
-    simulators: { activation: inProcess?.adapters.activation instanceof ActivationSimulator ? inProcess.adapters.activation : undefined },
+    simulators: {
+      activation: inProcess?.adapters.activation instanceof ActivationSimulator ? inProcess.adapters.activation : undefined,
+      billing: inProcess?.adapters.billingSimulator,
+    },
     orders: { taskQueue: t.taskQueues.orders, settings: app.orders, answerWithinMs: app.orderEntryAnswerWithinMs },
   });
   await server.listen({ port: app.port, host: app.host });

@@ -16,7 +16,7 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const orders = orderActivities(deps.db, deps.activation);
+  const orders = orderActivities(deps.db, deps.activation, deps.billing);
   return {
     ...orders,
     ...billingActivities(deps.db, deps.billing, (u, executor) => orders.updateOrder(u, executor)),

@@ -5,6 +5,7 @@ import type { MilestoneName, MilestoneRecord, Milestones, OrderState } from '../
 import { activations, contacts, customers, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from '../db/schema.js';
 import type { PlanStep, SubmitOrder } from '../domain/order-commands.js';
 import type { ActivationResult, ActivationSystem } from './adapters/activation.js';
+import type { BillingSystem } from './adapters/billing.js';
 
 export const serviceIdFor = (orderId: string, step: PlanStep) => `${orderId}:svc:${step.key}`;
 
@@ -14,7 +15,7 @@ const isUniqueViolation = (err: unknown): boolean => {
   return false;
 };
 
-export function orderActivities(db: Db, activation: ActivationSystem) {
+export function orderActivities(db: Db, activation: ActivationSystem, billing: BillingSystem) {
   async function updateOrder(
     u: {
       orderId: string;
@@ -184,6 +185,28 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
     }
   }
 
+  /**
+   * Billing is told of every RFB the order withdraws, newest first: one it has not accepted is
+   * withdrawn; one it accepted has its cycle stopped today, and the order records the end. Told
+   * before the row changes, so a retry after a failed call tells billing again (idempotent there).
+   */
+  async function withdrawFromBilling(orderId: string, reason: string, today: string) {
+    const open = await db
+      .select({ id: rfbs.id, status: rfbs.status })
+      .from(rfbs)
+      .where(and(eq(rfbs.orderId, orderId), inArray(rfbs.status, ['sent', 'accepted'])))
+      .orderBy(desc(rfbs.phase), desc(rfbs.sentAt));
+    for (const rfb of open) {
+      if (rfb.status === 'accepted') await billing.stopCycle({ rfbId: rfb.id, orderId, reason, endDate: today });
+      else await billing.withdraw({ rfbId: rfb.id, orderId, reason });
+      await db.transaction(async (tx) => {
+        const cycleEndDate = rfb.status === 'accepted' ? today : null;
+        await tx.update(rfbs).set({ status: 'withdrawn', reason, cycleEndDate }).where(eq(rfbs.id, rfb.id));
+        if (cycleEndDate) await tx.update(productOrders).set({ billingEndDate: cycleEndDate }).where(eq(productOrders.id, orderId));
+      });
+    }
+  }
+
   return {
     updateOrder,
 
@@ -252,10 +275,7 @@ export function orderActivities(db: Db, activation: ActivationSystem) {
     /** Cancellation undoes in reverse: RFBs withdrawn, open tasks cancelled, activations reversed. */
     async compensateOrder(c: { orderId: string; reason: string }): Promise<void> {
       const now = new Date();
-      await db
-        .update(rfbs)
-        .set({ status: 'withdrawn', reason: c.reason })
-        .where(and(eq(rfbs.orderId, c.orderId), eq(rfbs.status, 'sent')));
+      await withdrawFromBilling(c.orderId, c.reason, now.toISOString().slice(0, 10));
       const open = await db
         .select({ id: tasks.id })
         .from(tasks)

@@ -16,7 +16,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { HeldComponentView } from '../domain/views.js';
+import type { BilledRfbView, HeldComponentView } from '../domain/views.js';
 import type { Database, Db } from '../db/client.js';
 import type { OrderSettings } from '../workflows/order.contract.js';
 import { auth } from './auth.js';
@@ -40,7 +40,7 @@ export interface AppDeps {
   /** Where order workflows run and the business settings they start with. */
   orders: { taskQueue: string; settings: OrderSettings; answerWithinMs: number };
   /** The simulators running in this process (npm start, tests): what the external systems hold. */
-  simulators?: { activation?: { held(orderId: string): HeldComponentView[] } };
+  simulators?: { activation?: { held(orderId: string): HeldComponentView[] }; billing?: { held(orderId: string): BilledRfbView[] } };
   /** The in-process worker's Prometheus endpoint, appended to /metrics. */
   workerMetricsUrl?: string;
 }

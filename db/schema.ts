@@ -143,6 +143,8 @@ export const productOrders = pgTable(
     milestones: jsonb('milestones').$type<Milestones>().notNull(),
     billingAccountId: text('billing_account_id'),
     billingStartDate: text('billing_start_date'),
+    /** Set when a cancellation stopped a running billing cycle: the last day billed. */
+    billingEndDate: text('billing_end_date'),
     submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull(),
     completedAt: timestamp('completed_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -228,6 +230,8 @@ export const rfbs = pgTable(
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
     billingAccountId: text('billing_account_id'),
     cycleStartDate: text('cycle_start_date'),
+    /** A withdrawn RFB whose cycle had started: the cycle's last day (pull billing reads it). */
+    cycleEndDate: text('cycle_end_date'),
     reason: text('reason'),
   },
   (t) => [index('rfbs_status_idx').on(t.status), check('rfbs_status_check', oneOf(t.status, rfbStatuses))],

@@ -172,7 +172,7 @@ export async function loadOrderViews(db: Db, ids: string[]): Promise<OrderView[]
       readyForBilling: orderRfbs
         .filter((r) => r.orderId === order.id)
         .map((r) => ({ id: r.id, phase: r.phase, status: r.status, sentAt: iso(r.sentAt), acknowledgedAt: isoOrNull(r.acknowledgedAt) })),
-      billing: { billingAccountId: order.billingAccountId, cycleStartDate: order.billingStartDate },
+      billing: { billingAccountId: order.billingAccountId, cycleStartDate: order.billingStartDate, cycleEndDate: order.billingEndDate },
       services: services.filter((v) => v.orderId === order.id).map(({ orderId: _, ...v }) => v),
       submittedAt: iso(order.submittedAt),
       completedAt: isoOrNull(order.completedAt),

@@ -95,7 +95,11 @@ export const orderView = z
     ),
     openTasks: z.array(orderTaskSummary),
     readyForBilling: z.array(rfbSummary),
-    billing: z.object({ billingAccountId: z.string().nullable(), cycleStartDate: z.string().nullable() }),
+    billing: z.object({
+      billingAccountId: z.string().nullable(),
+      cycleStartDate: z.string().nullable(),
+      cycleEndDate: z.string().nullable().describe('Set when a cancellation stopped the billing cycle'),
+    }),
     services: z.array(z.object({ id: z.string(), componentId: z.string(), state: z.enum(serviceStates) })),
     submittedAt: timestamp,
     completedAt: timestamp.nullable(),
@@ -137,6 +141,7 @@ export const rfbView = z
     acknowledgedAt: timestamp.nullable(),
     billingAccountId: z.string().nullable(),
     cycleStartDate: z.string().nullable(),
+    cycleEndDate: z.string().nullable().describe('A withdrawn RFB whose cycle had started: its last day'),
     reason: z.string().nullable(),
   })
   .meta({ id: 'ReadyForBilling' });
@@ -173,6 +178,19 @@ export const heldComponentView = z
   .object({ key: z.string(), orderId, componentId: z.string(), state: z.enum(['active', 'inactive']) })
   .meta({ id: 'SimulatedActivation' });
 export type HeldComponentView = z.infer<typeof heldComponentView>;
+
+/** An RFB as the billing simulator holds it: a cancelled order must leave no cycle running. */
+export const billedRfbView = z
+  .object({
+    rfbId: z.string(),
+    orderId,
+    phase: z.number().int(),
+    componentIds: z.array(z.string()),
+    state: z.enum(['received', 'acknowledged', 'withdrawn']),
+    cycle: z.enum(['notStarted', 'running', 'stopped']),
+  })
+  .meta({ id: 'SimulatedBilling' });
+export type BilledRfbView = z.infer<typeof billedRfbView>;
 
 export const catalogProduct = z
   .object({

@@ -394,7 +394,8 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       awaitedAcceptance = null;
       step = 'cancelled';
       state = 'pendingCancellation';
-      for (const r of rfbs) if (r.status === 'sent') r.status = 'withdrawn';
+      // Billing is told of both: a sent RFB is withdrawn, an accepted one has its cycle stopped.
+      for (const r of rfbs) if (r.status === 'sent' || r.status === 'accepted') r.status = 'withdrawn';
       inbox.cancelOpen();
       // Compensation must run even though the provisioning scope was cancelled, and (with the
       // settle patch) after every write queued before it, so no late write undoes it.

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { orderId } from '../../domain/values.js';
-import { heldComponentView } from '../../domain/views.js';
+import { billedRfbView, heldComponentView } from '../../domain/views.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 
 export const simulatorRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -26,6 +26,28 @@ export const simulatorRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new DomainError(
           'SIMULATOR_NOT_RUNNING',
           'No activation simulator runs in this process (ACTIVATION_ADAPTER=http, or the worker runs apart)',
+        );
+      return simulator.held(request.query.orderId);
+    },
+  );
+
+  app.get(
+    '/simulators/billing',
+    {
+      config: { roles: ['support', 'admin'] },
+      schema: {
+        tags: ['simulators'],
+        summary: 'The RFBs the billing simulator received for an order, with their state and billing cycle',
+        querystring: z.object({ orderId }),
+        response: { 200: z.array(billedRfbView), 404: errorBody, ...commonErrorResponses },
+      },
+    },
+    async (request) => {
+      const simulator = app.simulators?.billing;
+      if (!simulator)
+        throw new DomainError(
+          'SIMULATOR_NOT_RUNNING',
+          'No billing simulator runs in this process (BILLING_ADAPTER=http or pull, or the worker runs apart)',
         );
       return simulator.held(request.query.orderId);
     },

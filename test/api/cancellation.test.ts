@@ -8,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivationSimulator } from '../../activities/adapters/activation.js';
 import { datahost } from '../../catalog/datahost.js';
-import { activations } from '../../db/schema.js';
+import { activations, rfbs } from '../../db/schema.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 const latencyMs = 800;
@@ -78,7 +78,15 @@ describe('cancellation at every boundary', () => {
     const cancelled = await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/cancel`, { reason: `cancelled ${boundary}` });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ state: 'cancelled', openTasks: [] });
-    expect(cancelled.body.readyForBilling.every((r: { status: string }) => r.status !== 'sent')).toBe(true);
+    // Billing is told: no RFB stays sent or accepted; a cycle that ran is stopped, and the order says when.
+    const billed = await p.database.db.select().from(rfbs).where(eq(rfbs.orderId, id));
+    expect(billed.filter((r) => r.status === 'sent' || r.status === 'accepted')).toEqual([]);
+    const hadCycle = billed.filter((r) => r.acknowledgedAt !== null);
+    expect(hadCycle.every((r) => r.status === 'withdrawn' && r.cycleEndDate !== null)).toBe(true);
+    expect(cancelled.body.billing.cycleEndDate).toBe(hadCycle.length > 0 ? hadCycle[0]!.cycleEndDate : null);
+    if (boundary === 'mid activation 2') expect(hadCycle).toHaveLength(1);
+    const late = await call(k.billing!, 'POST', '/api/v1/billing/acknowledgements', { rfbId: `${id}:rfb:1`, status: 'accepted' });
+    expect(late.status).toBe(billed.length > 0 ? 409 : 404);
 
     const held = (await call(k.support!, 'GET', `/api/v1/simulators/activation?orderId=${id}`)).body as { key: string; state: string }[];
     expect(held.length).toBeGreaterThan(0);

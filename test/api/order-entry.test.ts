@@ -59,7 +59,7 @@ describe('order entry', () => {
   });
 
   it('fails for good, not forever, when the order cannot be recorded as submitted', async () => {
-    const { recordOrder } = orderActivities(p.database.db, new ActivationSimulator());
+    const { recordOrder } = orderActivities(p.database.db, new ActivationSimulator(), new PullBillingSystem());
     const taxId = `TAKEN-${Date.now()}`;
     const submit = (orderId: string) => ({
       orderId,

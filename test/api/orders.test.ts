@@ -205,7 +205,7 @@ describe('order to bill through the API', () => {
 
   it('hands RFB 1 to billing and starts billing only on its acknowledgement', async () => {
     const v = await waitFor(id, (v) => v.order.readyForBilling.length === 1);
-    expect(v.order.billing).toEqual({ billingAccountId: null, cycleStartDate: null });
+    expect(v.order.billing).toEqual({ billingAccountId: null, cycleStartDate: null, cycleEndDate: null });
     const pending = (await call(k.billing!, 'GET', '/api/v1/billing/readyForBilling?status=sent')).body as Array<{
       id: string;
       payload: any;
@@ -232,7 +232,7 @@ describe('order to bill through the API', () => {
 
     const after = await waitFor(id);
     expect(after.order.milestones.rfb1.status).toBe('done');
-    expect(after.order.billing).toEqual({ billingAccountId: 'BA-778', cycleStartDate: '2026-12-01' });
+    expect(after.order.billing).toEqual({ billingAccountId: 'BA-778', cycleStartDate: '2026-12-01', cycleEndDate: null });
   });
 
   it('gates activation 2 on the manual tasks, worked through the inbox with an audit trail', async () => {
@@ -325,7 +325,7 @@ describe('order to bill through the API', () => {
       'done',
     ]);
     expect(final.order.completedAt).toBeTruthy();
-    expect(final.order.billing).toEqual({ billingAccountId: 'BA-778', cycleStartDate: '2026-12-01' });
+    expect(final.order.billing).toEqual({ billingAccountId: 'BA-778', cycleStartDate: '2026-12-01', cycleEndDate: null });
     expect(final.timeline.at(-1)).toMatchObject({ event: 'WorkflowExecutionCompleted' });
 
     const services = (await call(customerKey, 'GET', `/api/v1/services?orderId=${id}`)).body as Array<{

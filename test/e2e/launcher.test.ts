@@ -134,6 +134,16 @@ describe('npm start', () => {
     const completed = await until((o) => o.state === 'completed');
     expect(completed.readyForBilling.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
     expect(completed.billing.billingAccountId).toBe('BA-CUST-DEV-0001');
+    // What the simulated external systems hold, as support reads it.
+    const held = async (system: string) =>
+      (await (await fetch(`${api}/api/v1/simulators/${system}?orderId=${orderId}`, { headers: headers(keys.support!) })).json()) as any[];
+    const components = await held('activation');
+    expect(components.length).toBeGreaterThan(0);
+    expect(components.every((c) => c.state === 'active')).toBe(true);
+    expect((await held('billing')).map((r) => [r.phase, r.state, r.cycle])).toEqual([
+      [1, 'acknowledged', 'running'],
+      [2, 'acknowledged', 'running'],
+    ]);
 
     const connection = await Connection.connect({ address: `127.0.0.1:${p1.temporal}` });
     await new Client({ connection }).workflow.start('parkedWorkflow', {

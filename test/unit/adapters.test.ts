@@ -119,7 +119,10 @@ describe('billing adapters', () => {
     sim.connect(base, 'billing-key');
     await sim.sendReadyForBilling(rfb);
     expect(received).toEqual([]);
-    await new Promise((r) => setTimeout(r, 300));
+    expect(sim.held(rfb.orderId)).toEqual([
+      { rfbId: rfb.rfbId, orderId: rfb.orderId, phase: 1, componentIds: [], state: 'received', cycle: 'notStarted' },
+    ]);
+    await until(() => sim.held(rfb.orderId)[0]!.cycle === 'running');
     expect(received).toEqual([
       {
         path: '/api/v1/billing/acknowledgements',
@@ -128,5 +131,41 @@ describe('billing adapters', () => {
         body: { rfbId: rfb.rfbId, status: 'accepted', billingAccountId: 'BA-CUST-1', cycleStartDate: '2026-11-23' },
       },
     ]);
+    expect(sim.held(rfb.orderId)[0]).toMatchObject({ state: 'acknowledged', cycle: 'running' });
+    await sim.stopCycle({ rfbId: rfb.rfbId, orderId: rfb.orderId, reason: 'cancelled', endDate: '2026-11-24' });
+    expect(sim.held(rfb.orderId)[0]).toMatchObject({ state: 'withdrawn', cycle: 'stopped' });
+  });
+
+  it('simulator: a withdrawn RFB never starts a cycle, even when its acknowledgement was on its way', async () => {
+    nextStatus = 200;
+    const sim = new BillingSimulator(0);
+    sim.connect(base, 'billing-key');
+    const other = { ...rfb, rfbId: 'ORD-2:rfb:1', orderId: 'ORD-2' };
+    await sim.sendReadyForBilling(other);
+    await sim.withdraw({ rfbId: other.rfbId, orderId: other.orderId, reason: 'cancelled' });
+    await until(() => received.some((r) => r.body?.rfbId === other.rfbId));
+    expect(sim.held(other.orderId)).toEqual([expect.objectContaining({ state: 'withdrawn', cycle: 'notStarted' })]);
+  });
+
+  it('http: withdraws an RFB and stops a cycle at their own routes, idempotent by RFB id', async () => {
+    nextStatus = 202;
+    received.length = 0;
+    const billing = new HttpBillingSystem(base);
+    await billing.withdraw({ rfbId: 'ORD-1:rfb:2', orderId: 'ORD-1', reason: 'cancelled' });
+    await billing.stopCycle({ rfbId: 'ORD-1:rfb:1', orderId: 'ORD-1', reason: 'cancelled', endDate: '2026-11-24' });
+    expect(received.map((r) => [r.path, r.key])).toEqual([
+      ['/readyForBilling/ORD-1%3Arfb%3A2/withdrawal', 'ORD-1:rfb:2:withdrawal'],
+      ['/readyForBilling/ORD-1%3Arfb%3A1/cycleStop', 'ORD-1:rfb:1:cycleStop'],
+    ]);
+    expect(received[1]!.body).toMatchObject({ endDate: '2026-11-24' });
   });
 });
+
+/** Waits for a condition that settles asynchronously (a timer, a loopback request). */
+async function until(done: () => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('condition never held');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
