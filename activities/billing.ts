@@ -2,8 +2,45 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { MilestoneName, MilestoneRecord } from '../domain/vocabulary.js';
 import { customers, orderItems, productOrders, rfbs } from '../db/schema.js';
-import type { RfbAcknowledgement } from '../domain/order-commands.js';
+import type { PricedItem, RfbAcknowledgement } from '../domain/order-commands.js';
 import type { BillingSystem, ReadyForBilling } from './adapters/billing.js';
+
+type BilledItem = ReadyForBilling['items'][number];
+
+/**
+ * What an RFB of `phase` bills of an item: phase 1 the package itself and the components it
+ * activates, phase 2 the rest (activation 2 and manual work), each at the prices ordered times
+ * the quantity. Nothing for an item whose phase delivered nothing of it.
+ */
+export function billedInPhase(
+  phase: number,
+  item: Pick<PricedItem, 'offeringId' | 'quantity' | 'componentIds' | 'oneTimeCents' | 'recurringCents'> & {
+    base: PricedItem['base'] | null;
+    components: PricedItem['components'] | null;
+  },
+): BilledItem | undefined {
+  // Orders entered before prices were kept per component bill whole items, as they did then.
+  if (!item.base || !item.components)
+    return phase === 1
+      ? {
+          offeringId: item.offeringId,
+          componentIds: item.componentIds,
+          quantity: item.quantity,
+          oneTimeCents: item.oneTimeCents,
+          recurringCents: item.recurringCents,
+        }
+      : undefined;
+  const delivered = item.components.filter((c) => (c.fulfilment === 'auto-phase-1') === (phase === 1));
+  const base = phase === 1 ? item.base : { oneTimeCents: 0, recurringCents: 0 };
+  if (delivered.length === 0 && phase !== 1) return undefined;
+  return {
+    offeringId: item.offeringId,
+    componentIds: delivered.map((c) => c.id),
+    quantity: item.quantity,
+    oneTimeCents: item.quantity * delivered.reduce((sum, c) => sum + c.oneTimeCents, base.oneTimeCents),
+    recurringCents: item.quantity * delivered.reduce((sum, c) => sum + c.recurringCents, base.recurringCents),
+  };
+}
 
 export function billingActivities(
   db: Db,
@@ -19,6 +56,7 @@ export function billingActivities(
         .innerJoin(customers, eq(customers.id, productOrders.customerId))
         .where(eq(productOrders.id, r.orderId));
       const items = await db.select().from(orderItems).where(eq(orderItems.orderId, r.orderId));
+      const billed = items.map((i) => billedInPhase(r.phase, i)).filter((i) => i !== undefined);
       const payload: ReadyForBilling = {
         rfbId: r.rfbId,
         orderId: r.orderId,
@@ -26,15 +64,9 @@ export function billingActivities(
         customer: { id: order!.customer.id, name: order!.customer.name, taxId: order!.customer.taxId },
         billingAccountId: order!.order.billingAccountId,
         currency: order!.order.currency,
-        items: items.map((i) => ({
-          offeringId: i.offeringId,
-          componentIds: i.componentIds,
-          quantity: i.quantity,
-          oneTimeCents: i.oneTimeCents,
-          recurringCents: i.recurringCents,
-        })),
-        oneTimeCents: order!.order.oneTimeCents,
-        recurringCents: order!.order.recurringCents,
+        items: billed,
+        oneTimeCents: billed.reduce((sum, i) => sum + i.oneTimeCents, 0),
+        recurringCents: billed.reduce((sum, i) => sum + i.recurringCents, 0),
         startDate: new Date().toISOString().slice(0, 10),
       };
       const milestone: MilestoneRecord = { ...r.milestone, status: 'inProgress', at: new Date().toISOString() };

@@ -89,6 +89,13 @@ export async function priceOrder(
       quantity: item.quantity,
       componentIds: chosen.map((c) => c.id),
       configuration: item.configuration,
+      base: { oneTimeCents: product.oneTimeCents, recurringCents: product.recurringCents },
+      components: chosen.map((c) => ({
+        id: c.id,
+        fulfilment: c.fulfilment,
+        oneTimeCents: c.oneTimeCents,
+        recurringCents: c.recurringCents,
+      })),
       oneTimeCents: item.quantity * (product.oneTimeCents + chosen.reduce((sum, c) => sum + c.oneTimeCents, 0)),
       recurringCents: item.quantity * (product.recurringCents + chosen.reduce((sum, c) => sum + c.recurringCents, 0)),
     });

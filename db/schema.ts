@@ -27,6 +27,7 @@ import {
   type TaskKind,
   type TaskStatus,
 } from '../domain/vocabulary.js';
+import type { PricedItem } from '../domain/order-commands.js';
 
 /** A text column's CHECK constraint, built from the domain's list so the two cannot drift. */
 const oneOf = (column: AnyPgColumn, values: readonly string[]): SQL => {
@@ -168,6 +169,9 @@ export const orderItems = pgTable('order_items', {
   quantity: integer('quantity').notNull(),
   componentIds: text('component_ids').array().notNull(),
   configuration: jsonb('configuration').$type<Record<string, string>>().notNull(),
+  /** Unit prices as ordered (the catalogue may change later): each RFB bills its phase's part. */
+  base: jsonb('base').$type<PricedItem['base']>(),
+  components: jsonb('components').$type<PricedItem['components']>(),
   oneTimeCents: integer('one_time_cents').notNull(),
   recurringCents: integer('recurring_cents').notNull(),
 });

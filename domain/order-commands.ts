@@ -17,6 +17,14 @@ export interface PlanStep {
   manualGroup: string | null;
 }
 
+/** A component's unit prices and when it is delivered, as priced at order entry. */
+export interface PricedComponent {
+  id: string;
+  fulfilment: Fulfilment;
+  oneTimeCents: number;
+  recurringCents: number;
+}
+
 export interface PricedItem {
   id: string;
   position: number;
@@ -24,6 +32,9 @@ export interface PricedItem {
   quantity: number;
   componentIds: string[];
   configuration: Record<string, string>;
+  /** The package's own unit prices, billed with phase 1 (its mandatory components activate then). */
+  base: { oneTimeCents: number; recurringCents: number };
+  components: PricedComponent[];
   oneTimeCents: number;
   recurringCents: number;
 }

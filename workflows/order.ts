@@ -101,8 +101,13 @@ export async function order(input: OrderInput | OrderSettings): Promise<OrderSta
         o.manualTasks(phase('manual')),
       ]);
       await o.activation(2, phase('auto-phase-2'));
-      await o.acceptance(2, customerId);
-      await o.readyForBilling(2);
+      // Phase 2 is accepted and billed only when it delivers something (README: "Order to bill").
+      if (o.phase2Delivers(phase('auto-phase-2').length + phase('manual').length > 0)) {
+        await o.acceptance(2, customerId);
+        await o.readyForBilling(2);
+      } else {
+        await o.notApplicable('acceptance2', 'rfb2');
+      }
     });
     await o.complete();
   } catch (err) {
@@ -130,6 +135,8 @@ function orderProcess(orderId: string, settings: OrderSettings) {
    */
   const settles = current && patched('order-side-effects-settle');
   const { activatePhase } = settles ? settledOnCancel : abandonedOnCancel;
+  /** Orders started before this patch asked for acceptance 2 and sent RFB 2 even with nothing in phase 2. */
+  const skipsEmptyPhase2 = settles && patched('order-phase-2-only-when-delivered');
   const sideEffect = <T>(send: () => Promise<T>): Promise<T> => (settles ? CancellationScope.nonCancellable(send) : send());
   // With the settle patch a queued write also survives a cancel that comes before it runs.
   const write = current ? writesInOrder({ survivesCancel: settles }) : writesWhereCalled;
@@ -278,6 +285,11 @@ function orderProcess(orderId: string, settings: OrderSettings) {
   return {
     current,
     provisioning,
+    phase2Delivers: (delivers: boolean) => delivers || !skipsEmptyPhase2,
+
+    async notApplicable(...names: MilestoneName[]) {
+      for (const name of names) await mark(name, 'notApplicable');
+    },
     state: () => state,
     cancelReason: () => cancelReason,
     setState,

@@ -219,6 +219,11 @@ describe('order to bill through the API', () => {
       items: [{ offeringId: 'datahost' }],
     });
     expect(rfb.payload.startDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    // RFB 1 bills the package and what phase 1 delivered, at the prices ordered.
+    const phase1 = datahost.components.filter((c) => c.fulfilment === 'auto-phase-1');
+    expect(rfb.payload.items[0].componentIds).toEqual(phase1.map((c) => c.id));
+    expect(rfb.payload.oneTimeCents).toBe(datahost.oneTimeCents + phase1.reduce((sum, c) => sum + c.oneTimeCents, 0));
+    expect(rfb.payload.recurringCents).toBe(datahost.recurringCents + phase1.reduce((sum, c) => sum + c.recurringCents, 0));
 
     const ack = { rfbId: rfb.id, status: 'accepted', billingAccountId: 'BA-778', cycleStartDate: '2026-12-01' };
     const first = await call(k.billing!, 'POST', '/api/v1/billing/acknowledgements', ack);
@@ -311,6 +316,15 @@ describe('order to bill through the API', () => {
       200,
     );
     await waitFor(id, (v) => v.order.readyForBilling.length === 2);
+    // RFB 2 bills the rest (activation 2 and the manual work); together the two bill the order.
+    const both = (await call(k.billing!, 'GET', '/api/v1/billing/readyForBilling?limit=200')).body.filter(
+      (r: { orderId: string }) => r.orderId === id,
+    );
+    const rest = datahost.components.filter((c) => c.fulfilment !== 'auto-phase-1');
+    expect(both[1].payload.items[0].componentIds).toEqual(rest.map((c) => c.id));
+    const order = (await call(k.agent!, 'GET', `/api/v1/productOrders/${id}`)).body;
+    expect((both[0].payload.oneTimeCents + both[1].payload.oneTimeCents) / 100).toBe(order.totals.oneTime);
+    expect((both[0].payload.recurringCents + both[1].payload.recurringCents) / 100).toBe(order.totals.recurring);
     expect((await call(k.billing!, 'POST', '/api/v1/billing/acknowledgements', { rfbId: `${id}:rfb:2`, status: 'accepted' })).status).toBe(
       200,
     );

@@ -84,6 +84,14 @@ export const retiredHistories = [
   { file: 'order-fallout-cancel-v3-writes-in-order.json', workflowId: 'order-ORD-356B8561308BB7F1' },
   { file: 'order-cancelled-midflow-v3-writes-in-order.json', workflowId: 'order-ORD-BCEAB6A757C734F8' },
   { file: 'order-deadline-missed-v3-writes-in-order.json', workflowId: 'order-ORD-8596B0202BF2E59C' },
+  // Before patched('order-phase-2-only-when-delivered'): acceptance 2 and RFB 2 ran for an empty phase 2.
+  { file: 'order-completed-v4-side-effects-settle.json', workflowId: 'order-ORD-9AE1B6F2B15D9A45' },
+  { file: 'order-fallout-retry-v4-side-effects-settle.json', workflowId: 'order-ORD-48E9E04CEC22B37E' },
+  { file: 'order-fallout-skip-v4-side-effects-settle.json', workflowId: 'order-ORD-3F6DCD10F1AE6BD9' },
+  { file: 'order-fallout-cancel-v4-side-effects-settle.json', workflowId: 'order-ORD-99644BE8DDB46D96' },
+  { file: 'order-cancelled-midflow-v4-side-effects-settle.json', workflowId: 'order-ORD-3DC265783CEA9AD4' },
+  { file: 'order-cancelled-mid-activation-v4-side-effects-settle.json', workflowId: 'order-ORD-AF2EA6CFF904907E' },
+  { file: 'order-deadline-missed-v4-side-effects-settle.json', workflowId: 'order-ORD-EB5D71B044E00C86' },
 ];
 
 /**
@@ -126,11 +134,8 @@ async function decideFallout(o: RecordedOrder, outcome: { action: 'retry' | 'ski
 }
 
 /** Phase 2 of an order without phase-2 components or manual tasks: acceptance 2 and RFB 2. */
-async function finishPhase2(o: RecordedOrder) {
-  await accept(o, 2);
-  await acknowledgeRfb(o, 2);
-  return o.handle.result();
-}
+/** An order with nothing for phase 2 and no manual task ends after RFB 1: no acceptance 2, no RFB 2. */
+const finishWithoutPhase2 = (o: RecordedOrder) => o.handle.result();
 
 export const recipes: Recipe[] = [
   {
@@ -189,7 +194,7 @@ export const recipes: Recipe[] = [
       await decideFallout(o, { action: 'retry' });
       await accept(o, 1);
       await acknowledgeRfb(o, 1);
-      return finishPhase2(o);
+      return finishWithoutPhase2(o);
     },
   },
   {
@@ -201,7 +206,7 @@ export const recipes: Recipe[] = [
       await accept(o, 1);
       await acknowledgeRfb(o, 1, 'rejected');
       await decideFallout(o, { action: 'skip', reason: 'billed by hand: the customer has no billing account yet' });
-      return finishPhase2(o);
+      return finishWithoutPhase2(o);
     },
   },
   {
@@ -267,7 +272,7 @@ export const recipes: Recipe[] = [
       await reminded(r.database, o.orderId);
       await accept(o, 1);
       await acknowledgeRfb(o, 1);
-      return finishPhase2(o);
+      return finishWithoutPhase2(o);
     },
   },
 ];

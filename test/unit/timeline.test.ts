@@ -95,6 +95,7 @@ describe('toTimeline on an order history', () => {
     expect(timeline.filter((e) => e.name === 'core_patch').map((e) => e.detail)).toEqual([
       'patch order-writes-in-order',
       'patch order-side-effects-settle',
+      'patch order-phase-2-only-when-delivered',
     ]);
   });
 
