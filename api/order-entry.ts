@@ -156,16 +156,17 @@ export function orderIdFor(customerId: string, request: OrderRequest, idempotenc
 }
 
 /**
- * Starts the order's workflow with the update that records it. Answers `recorded` once the order
- * is written, or `pending` when that takes longer than `answerWithinMs` (no worker, a slow
- * database): the caller answers 202 then, and the order is written when the worker gets to it.
+ * Starts the order's workflow with the update that records it. Answers `created` once the order
+ * is written (`repeated` when another request for the same order got there first), or `pending`
+ * when that takes longer than `answerWithinMs` (no worker, a slow database): the caller answers
+ * 202 then, and the order is written when the worker gets to it.
  */
 export async function submitOrder(
   deps: { db: Db; client: Client; taskQueue: string; settings: OrderSettings; answerWithinMs: number },
   orderId: string,
   customerId: string,
   request: OrderRequest,
-): Promise<'recorded' | 'pending'> {
+): Promise<'created' | 'repeated' | 'pending'> {
   const submit: SubmitOrder = {
     orderId,
     externalId: request.externalId ?? null,
@@ -177,7 +178,9 @@ export async function submitOrder(
   };
   const recorded = deps.client.workflow.executeUpdateWithStart(submitOrderUpdate, {
     args: [submit],
-    updateId: `submit-${orderId}`,
+    // One update per request: requests racing for one order each get an answer, and the
+    // workflow tells the one that created it from the repeats.
+    updateId: `submit-${orderId}-${randomUUID()}`,
     startWorkflowOperation: new WithStartWorkflowOperation<OrderWorkflow>(orderWorkflowType, {
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,
@@ -190,7 +193,7 @@ export async function submitOrder(
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), deps.answerWithinMs)));
   try {
-    return await Promise.race([recorded.then(() => 'recorded' as const), deadline]);
+    return await Promise.race([recorded.then((r) => (r.created ? ('created' as const) : ('repeated' as const))), deadline]);
   } finally {
     clearTimeout(timer);
   }

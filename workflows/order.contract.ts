@@ -95,7 +95,7 @@ export function rfbAcknowledgementVerdict(
 }
 
 /** Update-with-start's update: answers once the order is written (state acknowledged). */
-export const submitOrderUpdate = defineUpdate<{ orderId: string; customerId: string }, [SubmitOrder]>('submitOrder');
+export const submitOrderUpdate = defineUpdate<{ orderId: string; customerId: string; created: boolean }, [SubmitOrder]>('submitOrder');
 export const acceptanceUpdate = defineUpdate<{ phase: number; decision: string }, [AcceptanceRequest]>('acceptance');
 export const rfbAcknowledgementUpdate = defineUpdate<RfbState, [RfbAcknowledgement]>('acknowledgeRfb');
 export const cancelOrderUpdate = defineUpdate<{ orderId: string; state: OrderState }, [CancelRequest]>('cancelOrder');

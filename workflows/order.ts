@@ -178,11 +178,13 @@ function orderProcess(orderId: string, settings: OrderSettings) {
   setHandler(
     submitOrderUpdate,
     async (s) => {
-      // A repeated submission (same Idempotency-Key) gets the first one's answer.
+      // A repeated submission (same Idempotency-Key or externalId, sent again or at the same
+      // time) gets the first one's order; only the first is told it created it.
+      const first = submission === undefined;
       submission ??= s;
       recording ??= write(() => handlerRows.recordOrder(submission!, milestones));
       if (!current) return recording as never;
-      return { orderId, customerId: (await recording).customerId };
+      return { orderId, customerId: (await recording).customerId, created: first };
     },
     {
       validator: (s) =>

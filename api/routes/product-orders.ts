@@ -98,14 +98,15 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         }
         return reply.code(200).send((await loadOrderView(db, id))!);
       }
-      if ((await submitOrder({ db, client: temporal.client, ...app.orders }, id, customer, body)) === 'pending') {
+      const answer = await submitOrder({ db, client: temporal.client, ...app.orders }, id, customer, body);
+      if (answer === 'pending') {
         return reply
           .code(202)
           .header('location', location)
           .send({ id, message: `Order ${id} is accepted and not yet written; read it at ${location}` });
       }
       return reply
-        .code(201)
+        .code(answer === 'created' ? 201 : 200)
         .header('location', location)
         .send((await loadOrderView(db, id))!);
     },

@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { and, arrayContains, eq, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { taskActions, taskKinds, taskStatuses } from '../../domain/vocabulary.js';
 import { groupName, taskId } from '../../domain/values.js';
 import { notificationView, taskView } from '../../domain/views.js';
-import { tasks } from '../../db/schema.js';
+import { apiKeys, tasks } from '../../db/schema.js';
 import { listNotifications, listTasks, loadTaskView } from '../../db/views.js';
 import { applyTaskAction, taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { taskActionBodies, taskOutcomes, type TaskActionRequest } from '../../domain/task-commands.js';
@@ -28,6 +28,19 @@ function recipientsFor(p: Principal): string[] | undefined {
 
 export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal } = app;
+
+  /** A forwarded task must reach an inbox someone works, or a person who may work it: never strand it. */
+  async function checkReceiver(group: string, r: TaskActionRequest) {
+    const toGroup = r.toGroup ?? group;
+    const active = and(isNull(apiKeys.revokedAt), eq(apiKeys.role, 'backoffice'), arrayContains(apiKeys.groups, [toGroup]));
+    if (r.toGroup && (await db.$count(apiKeys, active)) === 0) {
+      throw new DomainError('UNKNOWN_GROUP', `No back-office key works group ${r.toGroup}: the task would reach no one`);
+    }
+    const isKeyId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+    if (r.toAssignee && (!isKeyId(r.toAssignee) || (await db.$count(apiKeys, and(active, eq(apiKeys.id, r.toAssignee)))) === 0)) {
+      throw new DomainError('UNKNOWN_ASSIGNEE', `${r.toAssignee} is no active back-office key of group ${toGroup}`);
+    }
+  }
 
   app.get(
     '/tasks',
@@ -119,6 +132,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         // checks the rule again against its own state.
         const verdict = applyTaskAction(row, { ...actionRequest, outcome: undefined });
         if (!verdict.ok && verdict.code !== 'INVALID_OUTCOME') throw new DomainError(verdict.code, verdict.message);
+        if (action === 'forward') await checkReceiver(row.group, actionRequest);
         if (action === 'complete') {
           const parsed = taskOutcomes[row.kind].safeParse(body.outcome);
           if (!parsed.success) {

@@ -175,8 +175,8 @@ describe('order to bill through the API', () => {
       };
     };
     const raw = (await call(k.support!, 'GET', `/api/v1/workflows/order-${id}/history?view=raw`)).body as { events: Accepted[] };
-    const submit = raw.events.find(
-      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest.meta.updateId === `submit-${id}`,
+    const submit = raw.events.find((e) =>
+      e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest.meta.updateId.startsWith(`submit-${id}-`),
     );
     const submitted = JSON.parse(
       Buffer.from(
@@ -285,6 +285,16 @@ describe('order to bill through the API', () => {
 
     expect((await waitFor(id)).order.milestones.activation2.status).toBe('pending');
 
+    // A forward must reach someone: a group no key works, or a person who is no such key, is refused.
+    for (const [receiver, code] of [
+      [{ toGroup: 'nobody' }, 'UNKNOWN_GROUP'],
+      [{ toAssignee: 'bob' }, 'UNKNOWN_ASSIGNEE'],
+      [{ toAssignee: '00000000-0000-4000-8000-000000000000' }, 'UNKNOWN_ASSIGNEE'],
+    ] as const) {
+      const stranded = await call(k.provisioning!, 'POST', `/api/v1/tasks/${diskTask}/forward`, { ...receiver, message: 'over to you' });
+      expect(stranded.status).toBe(422);
+      expect(stranded.body.code).toBe(code);
+    }
     // "Send action request": provisioning forwards the disk task to web-marketing, who finish it.
     const forwarded = await call(k.provisioning!, 'POST', `/api/v1/tasks/${diskTask}/forward`, {
       toGroup: 'web-marketing',
@@ -379,6 +389,14 @@ describe('order entry refusals', () => {
     expect(byId.body.id).toBe(first.body.id);
     const mine = (await call(k.agent!, 'GET', `/api/v1/productOrders?customerId=${first.body.customerId}`)).body;
     expect(mine).toHaveLength(1);
+  });
+
+  it('creates one order for requests that race with one Idempotency-Key: one 201, the others 200 with it', async () => {
+    const body = { ...orderBody, customer: { name: 'Carrera SA', taxId: `RACE-${Date.now()}` } };
+    const key = { 'idempotency-key': `race-${Date.now()}` };
+    const answers = await Promise.all([1, 2, 3].map(() => call(k.agent!, 'POST', '/api/v1/productOrders', body, key)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 201]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
   });
 
   it('refuses an Idempotency-Key reused with another body (422), and answers the same body with the first order', async () => {
