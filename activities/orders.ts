@@ -1,8 +1,27 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import type { MilestoneName, MilestoneRecord, Milestones, OrderState } from '../domain/vocabulary.js';
-import { activations, contacts, customers, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from '../db/schema.js';
+import {
+  cancellationIdFor,
+  cancellationStates,
+  type CancellationState,
+  type MilestoneName,
+  type MilestoneRecord,
+  type Milestones,
+  type OrderState,
+} from '../domain/vocabulary.js';
+import {
+  activations,
+  cancelRequests,
+  contacts,
+  customers,
+  orderItems,
+  productOrders,
+  rfbs,
+  serviceInstances,
+  taskEvents,
+  tasks,
+} from '../db/schema.js';
 import type { PlanStep, SubmitOrder } from '../domain/order-commands.js';
 import type { ActivationResult, ActivationSystem } from './adapters/activation.js';
 import type { BillingSystem } from './adapters/billing.js';
@@ -258,6 +277,37 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
       } finally {
         clearInterval(beating);
       }
+    },
+
+    /**
+     * The order's cancel request as it goes: taken (acknowledged, and the order pending
+     * cancellation), carried out (inProgress), finished (done). Idempotent; a state never goes back.
+     */
+    async recordCancellation(c: { orderId: string; state: CancellationState; reason?: string; requestedBy?: string }): Promise<void> {
+      const now = new Date();
+      const order = cancellationStates.indexOf(c.state);
+      await db.transaction(async (tx) => {
+        await tx
+          .insert(cancelRequests)
+          .values({
+            id: cancellationIdFor(c.orderId),
+            orderId: c.orderId,
+            reason: c.reason ?? '',
+            requestedBy: c.requestedBy ?? 'system',
+            state: c.state,
+          })
+          .onConflictDoNothing();
+        await tx
+          .update(cancelRequests)
+          .set({ state: c.state, updatedAt: now, ...(c.state === 'done' ? { completedAt: now } : {}) })
+          .where(and(eq(cancelRequests.orderId, c.orderId), inArray(cancelRequests.state, cancellationStates.slice(0, order))));
+        if (c.state === 'acknowledged') {
+          await tx
+            .update(productOrders)
+            .set({ state: 'pendingCancellation', updatedAt: now })
+            .where(and(eq(productOrders.id, c.orderId), notInArray(productOrders.state, ['cancelled', 'completed'])));
+        }
+      });
     },
 
     /** The order is done: its services are active. */

@@ -27,6 +27,7 @@ import { healthRoutes } from './routes/health.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { billingRoutes } from './routes/billing.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { cancelProductOrderRoutes } from './routes/cancel-product-orders.js';
 import { productOrderRoutes } from './routes/product-orders.js';
 import { serviceRoutes } from './routes/services.js';
 import { simulatorRoutes } from './routes/simulators.js';
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(workflowRoutes, { prefix: '/api/v1' });
   await app.register(catalogRoutes, { prefix: '/api/v1' });
   await app.register(productOrderRoutes, { prefix: '/api/v1' });
+  await app.register(cancelProductOrderRoutes, { prefix: '/api/v1' });
   await app.register(taskRoutes, { prefix: '/api/v1' });
   await app.register(billingRoutes, { prefix: '/api/v1' });
   await app.register(serviceRoutes, { prefix: '/api/v1' });

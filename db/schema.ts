@@ -7,6 +7,7 @@ import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique
 import {
   activationActions,
   activationStatuses,
+  cancellationStates,
   fulfilments,
   orderStates,
   rfbStatuses,
@@ -17,6 +18,7 @@ import {
   taskStatuses,
   type ActivationAction,
   type ActivationStatus,
+  type CancellationState,
   type Fulfilment,
   type Milestones,
   type OrderState,
@@ -193,6 +195,26 @@ export const serviceInstances = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('service_instances_customer_idx').on(t.customerId), check('service_instances_state_check', oneOf(t.state, serviceStates))],
+);
+
+/** TMF622 cancel requests: written by the order's workflow as it takes and carries out a cancel. */
+export const cancelRequests = pgTable(
+  'cancel_requests',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .unique()
+      .references(() => productOrders.id),
+    reason: text('reason').notNull(),
+    requestedBy: text('requested_by').notNull(),
+    state: text('state').$type<CancellationState>().notNull(),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [check('cancel_requests_state_check', oneOf(t.state, cancellationStates))],
 );
 
 /** Every call to the activation system, with its idempotency key: the audit of what was sent. */

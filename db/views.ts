@@ -13,9 +13,9 @@ import {
   type TaskKind,
   type TaskStatus,
 } from '../domain/vocabulary.js';
-import type { NotificationView, OrderView, ReadyForBilling, RfbView, ServiceView, TaskView } from '../domain/views.js';
+import type { CancelRequestView, NotificationView, OrderView, ReadyForBilling, RfbView, ServiceView, TaskView } from '../domain/views.js';
 import type { Db } from './client.js';
-import { notifications, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from './schema.js';
+import { cancelRequests, notifications, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from './schema.js';
 
 export interface Page {
   limit: number;
@@ -265,4 +265,24 @@ export async function listNotifications(
   const rows = db.select().from(notifications).where(where).orderBy(asc(notifications.createdAt), asc(notifications.id));
   const found = await pageOf(db, notifications, where, rows.limit(page.limit).offset(page.offset));
   return { items: found.items.map((n) => ({ ...n, createdAt: iso(n.createdAt) })), total: found.total };
+}
+
+// ---------------------------------------------------------------- cancel requests
+
+/** An order's cancel request, by its own id or by the order's. */
+export async function loadCancelRequest(db: Db, by: { id: string } | { orderId: string }): Promise<CancelRequestView | undefined> {
+  const where = 'id' in by ? eq(cancelRequests.id, by.id) : eq(cancelRequests.orderId, by.orderId);
+  const [r] = await db.select().from(cancelRequests).where(where);
+  return (
+    r && {
+      id: r.id,
+      productOrder: { id: r.orderId },
+      cancellationReason: r.reason,
+      requestedBy: r.requestedBy,
+      state: r.state,
+      error: r.error,
+      requestedAt: iso(r.createdAt),
+      completedAt: isoOrNull(r.completedAt),
+    }
+  );
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  cancellationStates,
   fulfilments,
   milestoneNames,
   milestoneStatuses,
@@ -172,6 +173,20 @@ export const notificationView = z
   })
   .meta({ id: 'Notification' });
 export type NotificationView = z.infer<typeof notificationView>;
+
+export const cancelRequestView = z
+  .object({
+    id: z.string().describe("CXL- followed by the order id's hex part: one cancel request per order"),
+    productOrder: z.object({ id: orderId }),
+    cancellationReason: z.string(),
+    requestedBy: z.string(),
+    state: z.enum(cancellationStates),
+    error: z.string().nullable(),
+    requestedAt: timestamp,
+    completedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'CancelProductOrder', description: 'A TMF622 cancel request: acknowledged, inProgress, done or terminatedWithError' });
+export type CancelRequestView = z.infer<typeof cancelRequestView>;
 
 /** A component as the activation simulator holds it: what compensation must leave inactive. */
 export const heldComponentView = z

@@ -59,6 +59,12 @@ export type RfbStatus = (typeof rfbStatuses)[number];
 export const rfbAnswers = ['accepted', 'rejected'] as const satisfies readonly RfbStatus[];
 export type RfbAnswer = (typeof rfbAnswers)[number];
 
+/** A TMF622 cancel request's states. */
+export const cancellationStates = ['acknowledged', 'inProgress', 'done', 'terminatedWithError'] as const;
+export type CancellationState = (typeof cancellationStates)[number];
+/** The cancel request of an order (one per order): its id derives from the order's. */
+export const cancellationIdFor = (orderId: string) => orderId.replace(/^ORD-/, 'CXL-');
+
 export const acceptanceDecisions = ['accepted', 'rejected'] as const;
 export type AcceptanceDecision = (typeof acceptanceDecisions)[number];
 

@@ -137,6 +137,12 @@ function orderProcess(orderId: string, settings: OrderSettings) {
   const { activatePhase } = settles ? settledOnCancel : abandonedOnCancel;
   /** Orders started before this patch asked for acceptance 2 and sent RFB 2 even with nothing in phase 2. */
   const skipsEmptyPhase2 = settles && patched('order-phase-2-only-when-delivered');
+  /**
+   * A cancel is a request (TMF622) the workflow records as it takes it and carries it out; its
+   * update answers once taken. Orders started before answered only once cancelled.
+   */
+  const cancelsAsRequest = settles && patched('order-cancel-as-request');
+  let cancelRequested = false;
   const sideEffect = <T>(send: () => Promise<T>): Promise<T> => (settles ? CancellationScope.nonCancellable(send) : send());
   // With the settle patch a queued write also survives a cancel that comes before it runs.
   const write = current ? writesInOrder({ survivesCancel: settles }) : writesWhereCalled;
@@ -211,7 +217,12 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       cancelReason = `cancelled by ${actor}: ${reason}`;
       state = 'pendingCancellation';
       provisioning.cancel();
-      await condition(() => state === 'cancelled');
+      if (!cancelsAsRequest) {
+        await condition(() => state === 'cancelled');
+        return { orderId, state };
+      }
+      cancelRequested = true;
+      await write(() => handlerRows.recordCancellation({ orderId, state: 'acknowledged', reason, requestedBy: actor }));
       return { orderId, state };
     },
     { validator: (_request) => rejectUnless(cancelVerdict({ orderId, state, cancelRequested: cancelReason !== null })) },
@@ -414,8 +425,10 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       // Compensation must run even though the provisioning scope was cancelled, and (with the
       // settle patch) after every write queued before it, so no late write undoes it.
       const undo = () => CancellationScope.nonCancellable(() => compensateOrder({ orderId, reason: cancelReason ?? failure }));
+      if (cancelRequested) await write(() => rows().recordCancellation({ orderId, state: 'inProgress' }));
       await (settles ? write(undo) : undo());
       state = 'cancelled';
+      if (cancelRequested) await write(() => rows().recordCancellation({ orderId, state: 'done' }));
     },
   };
 }

@@ -8,16 +8,8 @@ import { orderView, type OrderView } from '../../domain/views.js';
 import type { Db } from '../../db/client.js';
 import { productOrders } from '../../db/schema.js';
 import { listOrders, loadOrderView } from '../../db/views.js';
-import {
-  acceptanceUpdate,
-  acceptanceVerdict,
-  cancelOrderUpdate,
-  cancelVerdict,
-  orderWorkflowId,
-  type OrderRefusal,
-  type Verdict,
-} from '../../workflows/order.contract.js';
-import { acceptanceBody, cancelBody } from '../../domain/order-commands.js';
+import { acceptanceUpdate, acceptanceVerdict, orderWorkflowId, type OrderRefusal, type Verdict } from '../../workflows/order.contract.js';
+import { acceptanceBody } from '../../domain/order-commands.js';
 import type { Principal } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { orderIdFor, orderRequest, requestHashOf, resolveCustomer, submitOrder } from '../order-entry.js';
@@ -162,28 +154,6 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         request.params.id,
         (order) => acceptanceVerdict({ orderId: order.id, awaitedAcceptance: null }, request.body.phase),
         (handle, actor) => handle.executeUpdate(acceptanceUpdate, { args: [{ ...request.body, actor }] }),
-      ),
-  );
-
-  app.post(
-    '/productOrders/:id/cancel',
-    {
-      config: { roles: ['agent', 'customer', 'admin'] },
-      schema: {
-        tags: ['productOrders'],
-        summary:
-          'Cancel an order before completion: what was done is undone in reverse (RFBs withdrawn, tasks cancelled, activations reversed)',
-        params: orderIdParam,
-        body: cancelBody,
-        response: { 200: orderView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
-      },
-    },
-    async (request) =>
-      updateOrder(
-        request.principal,
-        request.params.id,
-        (order) => cancelVerdict({ orderId: order.id, state: order.state, cancelRequested: false }),
-        (handle, actor) => handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: request.body.reason, actor }] }),
       ),
   );
 };

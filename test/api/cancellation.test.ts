@@ -75,8 +75,18 @@ describe('cancellation at every boundary', () => {
     const id = created.body.id as string;
     await boundaries[boundary]!(id);
 
-    const cancelled = await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/cancel`, { reason: `cancelled ${boundary}` });
-    expect(cancelled.status).toBe(200);
+    const requested = await call(k.agent!, 'POST', '/api/v1/cancelProductOrder', {
+      productOrder: { id },
+      cancellationReason: `cancelled ${boundary}`,
+    });
+    expect(requested.status).toBe(201);
+    expect(requested.body.state).not.toBe('terminatedWithError');
+    await eventually(
+      () => call(k.agent!, 'GET', `/api/v1/cancelProductOrder/${requested.body.id}`),
+      (r) => r.body.state === 'done',
+      60_000,
+    );
+    const cancelled = await call(k.agent!, 'GET', `/api/v1/productOrders/${id}`);
     expect(cancelled.body).toMatchObject({ state: 'cancelled', openTasks: [] });
     // Billing is told: no RFB stays sent or accepted; a cycle that ran is stopped, and the order says when.
     const billed = await p.database.db.select().from(rfbs).where(eq(rfbs.orderId, id));

@@ -339,6 +339,10 @@ describe('order to bill through the API', () => {
       200,
     );
     const final = await waitFor(id, (v) => v.order.state === 'completed');
+    // A completed order is not cancelled: 409, saying why.
+    const late = await call(k.agent!, 'POST', '/api/v1/cancelProductOrder', { productOrder: { id }, cancellationReason: 'too late' });
+    expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ code: 'ORDER_CLOSED', message: expect.stringContaining('completed') });
     expect(Object.values(final.order.milestones).map((m: any) => m.status)).toEqual([
       'done',
       'done',
@@ -435,8 +439,22 @@ describe('cancellation', () => {
       (r) => r.body.readyForBilling.length === 1,
     );
 
-    const cancelled = await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/cancel`, { reason: 'customer changed plans' });
-    expect(cancelled.status).toBe(200);
+    // The shortcut answers at once with the cancel request; the order is pending cancellation until it is done.
+    const requested = await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/cancel`, { reason: 'customer changed plans' });
+    expect(requested.status).toBe(202);
+    expect(requested.body).toMatchObject({
+      productOrder: { id },
+      cancellationReason: 'customer changed plans',
+      requestedBy: expect.stringMatching(/^agent:/),
+    });
+    expect(requested.headers.location).toBe(`/api/v1/cancelProductOrder/${requested.body.id}`);
+    expect(['pendingCancellation', 'cancelled']).toContain((await call(k.agent!, 'GET', `/api/v1/productOrders/${id}`)).body.state);
+    const done = await eventually(
+      () => call(k.agent!, 'GET', requested.headers.location as string),
+      (r) => r.body.state === 'done',
+    );
+    expect(done.body.completedAt).toBeTruthy();
+    const cancelled = await call(k.agent!, 'GET', `/api/v1/productOrders/${id}`);
     expect(cancelled.body).toMatchObject({
       state: 'cancelled',
       openTasks: [],
@@ -451,9 +469,10 @@ describe('cancellation', () => {
     const late = await call(k.billing!, 'POST', '/api/v1/billing/acknowledgements', { rfbId: `${id}:rfb:1`, status: 'accepted' });
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('RFB_WITHDRAWN');
-    const again = await call(k.agent!, 'POST', `/api/v1/productOrders/${id}/cancel`, { reason: 'twice' });
-    expect(again.status).toBe(409);
-    expect(again.body.code).toBe('ORDER_CLOSED');
+    // Asking again answers with the request already taken.
+    const again = await call(k.agent!, 'POST', '/api/v1/cancelProductOrder', { productOrder: { id }, cancellationReason: 'twice' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: requested.body.id, state: 'done', cancellationReason: 'customer changed plans' });
     const tasks = (await call(k.support!, 'GET', `/api/v1/tasks?subject=${id}`)).body as Array<{
       status: string;
       events: { action: string }[];

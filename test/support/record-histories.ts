@@ -92,6 +92,9 @@ export const retiredHistories = [
   { file: 'order-cancelled-midflow-v4-side-effects-settle.json', workflowId: 'order-ORD-3DC265783CEA9AD4' },
   { file: 'order-cancelled-mid-activation-v4-side-effects-settle.json', workflowId: 'order-ORD-AF2EA6CFF904907E' },
   { file: 'order-deadline-missed-v4-side-effects-settle.json', workflowId: 'order-ORD-EB5D71B044E00C86' },
+  // Before patched('order-cancel-as-request'): the cancel update answered only once cancelled.
+  { file: 'order-cancelled-midflow-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-3DC265783CEA9AD4' },
+  { file: 'order-cancelled-mid-activation-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-AF2EA6CFF904907E' },
 ];
 
 /**

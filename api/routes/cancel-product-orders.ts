@@ -1,0 +1,118 @@
+/**
+ * Cancellation as a TMF622 resource: a request is taken at once (201, acknowledged) and carried
+ * out by the order's workflow (inProgress, then done); `POST /productOrders/{id}/cancel` is the
+ * shortcut, answering 202 with the request.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { cancellationIdFor } from '../../domain/vocabulary.js';
+import { orderId } from '../../domain/values.js';
+import { cancelRequestView, type CancelRequestView } from '../../domain/views.js';
+import { cancelBody } from '../../domain/order-commands.js';
+import { loadCancelRequest } from '../../db/views.js';
+import { cancelOrderUpdate, cancelVerdict, orderWorkflowId } from '../../workflows/order.contract.js';
+import type { Principal } from '../auth.js';
+import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
+import { visibleOrder } from './product-orders.js';
+
+const cancellers = ['agent', 'customer', 'admin'] as const;
+
+/** Takes a cancel for an order the caller may see; a repeat (or a race) gets the request already taken. */
+export async function requestCancellation(
+  app: FastifyInstance,
+  principal: Principal,
+  id: string,
+  reason: string,
+): Promise<{ request: CancelRequestView; created: boolean }> {
+  const order = await visibleOrder(app.db, principal, id);
+  const existing = await loadCancelRequest(app.db, { orderId: id });
+  if (existing) return { request: existing, created: false };
+  const verdict = cancelVerdict({ orderId: id, state: order.state, cancelRequested: false });
+  if (!verdict.ok) {
+    const why =
+      order.state === 'completed'
+        ? 'a completed order is terminated through a new order, not cancelled'
+        : 'there is nothing left to cancel';
+    throw new DomainError(verdict.code, `${verdict.message}: ${why}`);
+  }
+  const actor = `${principal.role}:${principal.keyId}`;
+  try {
+    await app.temporal.client.workflow.getHandle(orderWorkflowId(id)).executeUpdate(cancelOrderUpdate, { args: [{ reason, actor }] });
+  } catch (err) {
+    const taken = await loadCancelRequest(app.db, { orderId: id });
+    if (taken) return { request: taken, created: false };
+    throw err;
+  }
+  const request = await loadCancelRequest(app.db, { orderId: id });
+  if (request) return { request, created: true };
+  // An order started before cancel requests were recorded answers its cancel only once done.
+  const now = new Date().toISOString();
+  const done = { id: cancellationIdFor(id), productOrder: { id }, cancellationReason: reason, requestedBy: actor, state: 'done' as const };
+  return { request: { ...done, error: null, requestedAt: now, completedAt: now }, created: true };
+}
+
+export const cancelProductOrderRoutes: FastifyPluginAsyncZod = async (app) => {
+  const location = (request: CancelRequestView) => `/api/v1/cancelProductOrder/${request.id}`;
+
+  app.post(
+    '/cancelProductOrder',
+    {
+      config: { roles: cancellers },
+      schema: {
+        tags: ['productOrders'],
+        summary:
+          'Ask for an order to be cancelled: taken at once, carried out in reverse (RFBs withdrawn, tasks cancelled, activations undone)',
+        body: z.object({ productOrder: z.object({ id: orderId }).strict(), cancellationReason: cancelBody.shape.reason }).strict(),
+        response: { 200: cancelRequestView, 201: cancelRequestView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const taken = await requestCancellation(app, request.principal, request.body.productOrder.id, request.body.cancellationReason);
+      return reply
+        .code(taken.created ? 201 : 200)
+        .header('location', location(taken.request))
+        .send(taken.request);
+    },
+  );
+
+  app.get(
+    '/cancelProductOrder/:id',
+    {
+      config: { roles: [...cancellers, 'support'] },
+      schema: {
+        tags: ['productOrders'],
+        summary: 'A cancel request: acknowledged, inProgress, done or terminatedWithError',
+        params: z.object({ id: z.string().regex(/^CXL-[0-9A-F]{16}$/, 'a cancel request id such as CXL-0123456789ABCDEF') }),
+        response: { 200: cancelRequestView, 404: errorBody, ...commonErrorResponses },
+      },
+    },
+    async (request) => {
+      const found = await loadCancelRequest(app.db, { id: request.params.id });
+      if (!found) throw new DomainError('CANCEL_REQUEST_NOT_FOUND', `No cancel request ${request.params.id}`);
+      // A customer sees only its own orders' requests: another's is "not found" too.
+      await visibleOrder(app.db, request.principal, found.productOrder.id).catch(() => {
+        throw new DomainError('CANCEL_REQUEST_NOT_FOUND', `No cancel request ${request.params.id}`);
+      });
+      return found;
+    },
+  );
+
+  app.post(
+    '/productOrders/:id/cancel',
+    {
+      config: { roles: cancellers },
+      schema: {
+        tags: ['productOrders'],
+        summary: 'Shortcut for POST /cancelProductOrder: answers 202 with the cancel request and its Location',
+        params: z.object({ id: orderId }),
+        body: cancelBody,
+        response: { 202: cancelRequestView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const taken = await requestCancellation(app, request.principal, request.params.id, request.body.reason);
+      return reply.code(202).header('location', location(taken.request)).send(taken.request);
+    },
+  );
+};
