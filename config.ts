@@ -27,6 +27,8 @@ const appEnv = z.object({
   ACCEPTANCE_REMINDER_HOURS: z.coerce.number().positive().default(48),
   /** Past this, POST /productOrders answers 202 with the order's Location instead of waiting on. */
   ORDER_ENTRY_ANSWER_WITHIN_SECONDS: z.coerce.number().positive().max(60).default(10),
+  /** Hosts the order events hub may call back (comma-separated); unset, every registration is refused. */
+  HUB_CALLBACK_HOSTS: z.string().default(''),
 });
 
 export type AppConfig = ReturnType<typeof loadAppConfig>;
@@ -63,5 +65,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     orders: { acceptanceReminderMs: e.ACCEPTANCE_REMINDER_HOURS * 3600_000, phase1DeadlineMs: defaultOrderSettings.phase1DeadlineMs },
     orderEntryAnswerWithinMs: e.ORDER_ENTRY_ANSWER_WITHIN_SECONDS * 1000,
+    hubCallbackHosts: e.HUB_CALLBACK_HOSTS.split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
   };
 }

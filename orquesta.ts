@@ -9,6 +9,7 @@ import { buildApp } from './api/app.js';
 import { createActivities } from './activities/index.js';
 import { ActivationSimulator } from './activities/adapters/activation.js';
 import { createAdapters } from './activities/adapters/index.js';
+import { startHubDispatcher } from './runtime/hub.js';
 import { loadAppConfig, type AppConfig } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { seedCatalogue } from './db/seed/catalog.js';
@@ -104,7 +105,14 @@ async function openMigratedDatabase(app: AppConfig, stops: Stop[]): Promise<Data
   return database;
 }
 
-async function startWorker(t: TemporalConfig, address: string, database: Database, adapters: Adapters, stops: Stop[]): Promise<void> {
+async function startWorker(
+  t: TemporalConfig,
+  address: string,
+  database: Database,
+  adapters: Adapters,
+  stops: Stop[],
+  logger: Logger,
+): Promise<void> {
   const connection = await connectWorker(t, address);
   const workers = await createWorkers({
     connection,
@@ -114,7 +122,11 @@ async function startWorker(t: TemporalConfig, address: string, database: Databas
     workflowBundle: await bundleWorkflows(),
   });
   const running = workers.run();
+  // The order events hub's deliveries run beside the workflows; a second worker process is
+  // harmless (at least once), and stopping waits for the delivery in flight.
+  const hub = startHubDispatcher({ db: database.db, logger });
   stops.push(async () => {
+    await hub.stop();
     workers.shutdown();
     await running;
     await connection.close();
@@ -144,6 +156,7 @@ async function startApi(
       billing: inProcess?.adapters.billingSimulator,
     },
     orders: { taskQueue: t.taskQueues.orders, settings: app.orders, answerWithinMs: app.orderEntryAnswerWithinMs },
+    hubCallbackHosts: app.hubCallbackHosts,
   });
   await server.listen({ port: app.port, host: app.host });
   stops.push(async () => {
@@ -177,7 +190,7 @@ async function main(command: string): Promise<void> {
       command === 'all' ? await startTemporal(t, app, logger, stops) : { address: t.address ?? '127.0.0.1:7233', uiUrl: undefined };
     const database = await openMigratedDatabase(app, stops);
     const adapters = createAdapters(app.adapters);
-    if (command === 'worker' || command === 'all') await startWorker(t, address, database, adapters, stops);
+    if (command === 'worker' || command === 'all') await startWorker(t, address, database, adapters, stops, logger);
     if (command === 'api' || command === 'all') {
       const inProcess = command === 'all' ? { workerMetricsUrl: `http://${t.worker.metricsAddress}/metrics`, adapters } : undefined;
       const apiUrl = await startApi(t, app, address, database, logger, stops, inProcess);

@@ -15,6 +15,7 @@ import {
   cancelRequests,
   contacts,
   customers,
+  orderEvents,
   orderItems,
   productOrders,
   rfbs,
@@ -34,6 +35,23 @@ const isUniqueViolation = (err: unknown): boolean => {
   return false;
 };
 
+/** The hub's outbox: what changed, in the transaction that changes it. */
+async function recordOrderEvents(
+  tx: Db,
+  orderId: string,
+  u: { state?: OrderState; milestones?: Partial<Record<MilestoneName, MilestoneRecord>> },
+) {
+  const events: (typeof orderEvents.$inferInsert)[] = [
+    ...(u.state ? [{ orderId, eventType: 'productOrderStateChangeEvent' as const, productOrder: { id: orderId, state: u.state } }] : []),
+    ...Object.entries(u.milestones ?? {}).map(([name, milestone]) => ({
+      orderId,
+      eventType: 'productOrderMilestoneEvent' as const,
+      productOrder: { id: orderId, milestone: { name, ...milestone } },
+    })),
+  ];
+  if (events.length > 0) await tx.insert(orderEvents).values(events);
+}
+
 export function orderActivities(db: Db, activation: ActivationSystem, billing: BillingSystem) {
   async function updateOrder(
     u: {
@@ -43,15 +61,19 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
     },
     executor: Db = db,
   ): Promise<void> {
-    await executor
-      .update(productOrders)
-      .set({
-        ...(u.state ? { state: u.state } : {}),
-        // Merge, so concurrent steps (phase 1 and manual tasks) never overwrite each other's milestones.
-        ...(u.milestones ? { milestones: sql`${productOrders.milestones} || ${JSON.stringify(u.milestones)}::jsonb` } : {}),
-        updatedAt: new Date(),
-      })
-      .where(eq(productOrders.id, u.orderId));
+    const write = async (tx: Db) => {
+      await tx
+        .update(productOrders)
+        .set({
+          ...(u.state ? { state: u.state } : {}),
+          // Merge, so concurrent steps (phase 1 and manual tasks) never overwrite each other's milestones.
+          ...(u.milestones ? { milestones: sql`${productOrders.milestones} || ${JSON.stringify(u.milestones)}::jsonb` } : {}),
+          updatedAt: new Date(),
+        })
+        .where(eq(productOrders.id, u.orderId));
+      await recordOrderEvents(tx, u.orderId, u);
+    };
+    await (executor === db ? db.transaction(write) : write(executor));
   }
 
   /** The order's rows in one transaction: customer (when new), contact, order, items, services. */
@@ -79,7 +101,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
           set: { name: s.contact.name, phone: s.contact.phone ?? null },
         })
         .returning({ id: contacts.id });
-      await tx
+      const entered = await tx
         .insert(productOrders)
         .values({
           id: s.orderId,
@@ -94,7 +116,9 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
           milestones,
           submittedAt: new Date(),
         })
-        .onConflictDoNothing({ target: productOrders.id });
+        .onConflictDoNothing({ target: productOrders.id })
+        .returning({ id: productOrders.id });
+      if (entered.length > 0) await recordOrderEvents(tx, s.orderId, { state: 'acknowledged' });
       for (const item of s.items)
         await tx
           .insert(orderItems)
@@ -302,10 +326,12 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
           .set({ state: c.state, updatedAt: now, ...(c.state === 'done' ? { completedAt: now } : {}) })
           .where(and(eq(cancelRequests.orderId, c.orderId), inArray(cancelRequests.state, cancellationStates.slice(0, order))));
         if (c.state === 'acknowledged') {
-          await tx
+          const pending = await tx
             .update(productOrders)
             .set({ state: 'pendingCancellation', updatedAt: now })
-            .where(and(eq(productOrders.id, c.orderId), notInArray(productOrders.state, ['cancelled', 'completed'])));
+            .where(and(eq(productOrders.id, c.orderId), notInArray(productOrders.state, ['cancelled', 'completed', 'pendingCancellation'])))
+            .returning({ id: productOrders.id });
+          if (pending.length > 0) await recordOrderEvents(tx, c.orderId, { state: 'pendingCancellation' });
         }
       });
     },
@@ -319,6 +345,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
           .set({ state: 'active', activatedAt: now, updatedAt: now })
           .where(eq(serviceInstances.orderId, c.orderId));
         await tx.update(productOrders).set({ state: 'completed', completedAt: now, updatedAt: now }).where(eq(productOrders.id, c.orderId));
+        await recordOrderEvents(tx, c.orderId, { state: 'completed' });
       });
     },
 
@@ -351,7 +378,10 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
       }
       await deactivateSent(c.orderId, Context.current().info.attempt);
       await db.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
-      await db.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
+      await db.transaction(async (tx) => {
+        await tx.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
+        await recordOrderEvents(tx, c.orderId, { state: 'cancelled' });
+      });
     },
   };
 }

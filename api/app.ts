@@ -31,6 +31,7 @@ import { cancelProductOrderRoutes } from './routes/cancel-product-orders.js';
 import { productOrderRoutes } from './routes/product-orders.js';
 import { serviceRoutes } from './routes/services.js';
 import { simulatorRoutes } from './routes/simulators.js';
+import { hubRoutes } from './routes/hub.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
@@ -40,6 +41,8 @@ export interface AppDeps {
   adminApiKey?: string;
   /** Where order workflows run and the business settings they start with. */
   orders: { taskQueue: string; settings: OrderSettings; answerWithinMs: number };
+  /** Hosts hub callbacks may go to (HUB_CALLBACK_HOSTS); none when unset. */
+  hubCallbackHosts?: string[];
   /** The simulators running in this process (npm start, tests): what the external systems hold. */
   simulators?: { activation?: { held(orderId: string): HeldComponentView[] }; billing?: { held(orderId: string): BilledRfbView[] } };
   /** The in-process worker's Prometheus endpoint, appended to /metrics. */
@@ -54,6 +57,7 @@ declare module 'fastify' {
     orders: AppDeps['orders'];
     workerMetricsUrl: string | undefined;
     simulators: AppDeps['simulators'];
+    hubCallbackHosts: string[];
   }
 }
 
@@ -80,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('orders', deps.orders);
   app.decorate('workerMetricsUrl', deps.workerMetricsUrl);
   app.decorate('simulators', deps.simulators);
+  app.decorate('hubCallbackHosts', deps.hubCallbackHosts ?? []);
   // Requests in flight at shutdown are answered, then their keep-alive connections must not
   // hold the server open until the keep-alive timeout: answers sent while closing close them.
   let closing = false;
@@ -117,5 +122,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(billingRoutes, { prefix: '/api/v1' });
   await app.register(serviceRoutes, { prefix: '/api/v1' });
   await app.register(simulatorRoutes, { prefix: '/api/v1' });
+  await app.register(hubRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -3,11 +3,26 @@
  * drizzle-kit (`npm run db:generate`) and committed under db/migrations.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
 import {
   activationActions,
   activationStatuses,
   cancellationStates,
+  orderEventTypes,
   fulfilments,
   orderStates,
   rfbStatuses,
@@ -19,6 +34,7 @@ import {
   type ActivationAction,
   type ActivationStatus,
   type CancellationState,
+  type OrderEventType,
   type Fulfilment,
   type Milestones,
   type OrderState,
@@ -216,6 +232,36 @@ export const cancelRequests = pgTable(
   },
   (t) => [check('cancel_requests_state_check', oneOf(t.state, cancellationStates))],
 );
+
+/**
+ * Every change of an order's state or milestones, written in the transaction that makes it (an
+ * outbox): the hub delivers them to listeners in this order, at least once.
+ */
+export const orderEvents = pgTable(
+  'order_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: text('order_id').notNull(),
+    eventType: text('event_type').$type<OrderEventType>().notNull(),
+    eventTime: timestamp('event_time', { withTimezone: true }).notNull().defaultNow(),
+    /** The event's `productOrder`: the order's id with its new state or milestone. */
+    productOrder: jsonb('product_order').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [check('order_events_type_check', oneOf(t.eventType, orderEventTypes))],
+);
+
+/** Listeners registered through the hub (TMF pattern); each reads the outbox from its own place. */
+export const hubListeners = pgTable('hub_listeners', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  callback: text('callback').notNull(),
+  /** Only these event types, when set (from a query such as `eventType=productOrderStateChangeEvent`). */
+  eventTypes: text('event_types').array(),
+  /** The last event delivered: a listener receives what happened after it registered. */
+  deliveredUpTo: bigint('delivered_up_to', { mode: 'number' }).notNull(),
+  failures: integer('failures').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Every call to the activation system, with its idempotency key: the audit of what was sent. */
 export const activations = pgTable(

@@ -59,6 +59,10 @@ export type RfbStatus = (typeof rfbStatuses)[number];
 export const rfbAnswers = ['accepted', 'rejected'] as const satisfies readonly RfbStatus[];
 export type RfbAnswer = (typeof rfbAnswers)[number];
 
+/** What the hub tells listeners about an order (TMF622 notification types). */
+export const orderEventTypes = ['productOrderStateChangeEvent', 'productOrderMilestoneEvent'] as const;
+export type OrderEventType = (typeof orderEventTypes)[number];
+
 /** A TMF622 cancel request's states. */
 export const cancellationStates = ['acknowledged', 'inProgress', 'done', 'terminatedWithError'] as const;
 export type CancellationState = (typeof cancellationStates)[number];

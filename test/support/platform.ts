@@ -43,6 +43,8 @@ export async function startTestPlatform(
     worker?: boolean;
     activation?: ActivationSystem;
     settings?: OrderSettings;
+    /** Hosts the order events hub may call back. */
+    hubCallbackHosts?: string[];
     /** How long order entry waits for the order to be written before answering 202. */
     answerWithinMs?: number;
     /** The database as the worker's activities see it: e.g. slowed, to show reads never go stale. */
@@ -62,6 +64,7 @@ export async function startTestPlatform(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     adminApiKey: adminKey,
     simulators: { activation: activation instanceof ActivationSimulator ? activation : undefined },
+    hubCallbackHosts: o.hubCallbackHosts,
     orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },
   });
   await app.ready();

@@ -1,0 +1,18 @@
+CREATE TABLE "hub_listeners" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"callback" text NOT NULL,
+	"event_types" text[],
+	"delivered_up_to" bigint NOT NULL,
+	"failures" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "order_events" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"order_id" text NOT NULL,
+	"event_type" text NOT NULL,
+	"event_time" timestamp with time zone DEFAULT now() NOT NULL,
+	"product_order" jsonb NOT NULL,
+	CONSTRAINT "order_events_type_check" CHECK ("order_events"."event_type" in ('productOrderStateChangeEvent', 'productOrderMilestoneEvent'))
+);
