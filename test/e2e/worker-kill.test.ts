@@ -1,0 +1,144 @@
+/**
+ * A worker killed (SIGKILL) in the middle of a compensation loses nothing and repeats nothing at
+ * the activation system: another worker takes over, every component sent is deactivated exactly
+ * once, and the cancel request ends done. The activation system is a loopback HTTP simulator that
+ * answers deactivations slowly, so the kill lands mid-compensation.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { datahost } from '../../catalog/datahost.js';
+import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+/** The activation system over HTTP: performs each idempotency key once, answers deactivations after a while. */
+function activationSystem() {
+  const performed = new Map<string, number>();
+  const requests: string[] = [];
+  const active = new Map<string, boolean>();
+  let url = '';
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk));
+    req.on('end', () => {
+      const body = JSON.parse(raw) as { idempotencyKey: string; activationKey?: string };
+      requests.push(body.idempotencyKey);
+      const deactivating = req.url === '/deactivations';
+      setTimeout(
+        () => {
+          // The first request per key performs it; a repeat (a retry) answers the same.
+          if (!performed.has(body.idempotencyKey)) {
+            active.set(deactivating ? body.activationKey! : body.idempotencyKey, !deactivating);
+            performed.set(body.idempotencyKey, 1);
+          }
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ activationId: body.idempotencyKey, status: deactivating ? 'deactivated' : 'activated' }));
+        },
+        deactivating ? 700 : 0,
+      );
+    });
+  });
+  return {
+    performed,
+    requests,
+    active,
+    url: () => url,
+    start: () =>
+      new Promise<void>((resolve) =>
+        server.listen(0, '127.0.0.1', () => ((url = `http://127.0.0.1:${(server.address() as { port: number }).port}`), resolve())),
+      ),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const system = activationSystem();
+let p: TestPlatform;
+const workers: ChildProcess[] = [];
+
+/** Starts a worker process and resolves once it polls. */
+function startWorker(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/worker-process.ts', import.meta.url))], {
+    env: {
+      ...process.env,
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: inject('devServerAddress'),
+      TASK_QUEUE: p.taskQueue,
+      WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+      ACTIVATION_URL: system.url(),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  workers.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('worker running') && resolve(child));
+    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before it ran`)));
+  });
+}
+
+beforeAll(async () => {
+  await system.start();
+  p = await startTestPlatform({ worker: false });
+});
+afterAll(async () => {
+  for (const w of workers) w.kill('SIGKILL');
+  await p?.close();
+  await system.stop();
+});
+
+describe('a worker killed mid-compensation', () => {
+  it('loses nothing and repeats nothing at the activation system', { timeout: 180_000 }, async () => {
+    await startWorker();
+    const agent = bearer(await p.keyFor('agent'));
+    const created = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/productOrders',
+      headers: agent,
+      payload: {
+        customer: { name: 'Derribado SA', taxId: `KILL-${Date.now()}` },
+        contact: { name: 'Kim', email: 'kim@derribado.example' },
+        items: [
+          {
+            offeringId: 'datahost',
+            components: datahost.components.filter((c) => c.fulfilment === 'auto-phase-1' && !c.mandatory).map((c) => c.id),
+          },
+        ],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id as string;
+    await eventually(
+      async () => (await p.app.inject({ method: 'GET', url: `/api/v1/productOrders/${id}`, headers: agent })).json(),
+      (o) => o.milestones.acceptance1.status === 'inProgress',
+      60_000,
+    );
+    const activated = [...system.performed.keys()].filter((k) => k.startsWith(`${id}:`) && k.endsWith(':activate'));
+    expect(activated.length).toBeGreaterThan(1);
+
+    const cancel = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/cancelProductOrder',
+      headers: agent,
+      payload: { productOrder: { id }, cancellationReason: 'pull the plug' },
+    });
+    expect(cancel.statusCode).toBe(201);
+    // The first deactivation is on its way: kill the worker now, and start another.
+    await eventually(async () => system.requests.some((k) => k.startsWith(`${id}:`) && k.endsWith(':deactivate')), Boolean, 60_000);
+    workers[0]!.kill('SIGKILL');
+    await startWorker();
+
+    const done = await eventually(
+      async () => (await p.app.inject({ method: 'GET', url: `/api/v1/cancelProductOrder/${cancel.json().id}`, headers: agent })).json(),
+      (r) => r.state === 'done',
+      150_000,
+    );
+    expect(done.state).toBe('done');
+    for (const key of activated) {
+      expect(system.performed.get(key), key).toBe(1);
+      expect(system.performed.get(key.replace(/:activate$/, ':deactivate')), key).toBe(1);
+      expect(system.active.get(key), key).toBe(false);
+    }
+    const order = (await p.app.inject({ method: 'GET', url: `/api/v1/productOrders/${id}`, headers: agent })).json();
+    expect(order.state).toBe('cancelled');
+  });
+});
