@@ -3,10 +3,10 @@
  * milestones in order; one that is down for a while receives them all once it is back; callbacks
  * go only to the hosts the operator allowed.
  */
-import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubDispatcher } from '../../runtime/hub.js';
+import { startLoopback } from '../support/loopback.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 interface Received {
@@ -23,26 +23,19 @@ interface Received {
 function listener() {
   const received: Received[] = [];
   const state = { down: false, url: '' };
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk));
-    req.on('end', () => {
-      if (!state.down) received.push({ path: req.url!, body: JSON.parse(raw) as Received['body'] });
-      res.writeHead(state.down ? 503 : 201).end();
-    });
-  });
+  let server: Awaited<ReturnType<typeof startLoopback>> | undefined;
   return {
     received,
     state,
-    start: () =>
-      new Promise<void>((resolve) =>
-        server.listen(
-          0,
-          '127.0.0.1',
-          () => ((state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/events`), resolve()),
-        ),
-      ),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async start() {
+      server = await startLoopback(({ path, body }) => {
+        if (state.down) return { status: 503 };
+        received.push({ path, body: body as Received['body'] });
+        return { status: 201 };
+      });
+      state.url = `${server.url}/events`;
+    },
+    stop: () => server?.close(),
   };
 }
 

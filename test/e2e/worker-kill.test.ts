@@ -5,10 +5,10 @@
  * answers deactivations slowly, so the kill lands mid-compensation.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { datahost } from '../../catalog/datahost.js';
+import { startLoopback } from '../support/loopback.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 /** The activation system over HTTP: performs each idempotency key once, answers deactivations after a while. */
@@ -16,39 +16,30 @@ function activationSystem() {
   const performed = new Map<string, number>();
   const requests: string[] = [];
   const active = new Map<string, boolean>();
-  let url = '';
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { idempotencyKey: string; activationKey?: string };
-      requests.push(body.idempotencyKey);
-      const deactivating = req.url === '/deactivations';
-      setTimeout(
-        () => {
-          // The first request per key performs it; a repeat (a retry) answers the same.
-          if (!performed.has(body.idempotencyKey)) {
-            active.set(deactivating ? body.activationKey! : body.idempotencyKey, !deactivating);
-            performed.set(body.idempotencyKey, 1);
-          }
-          res
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ activationId: body.idempotencyKey, status: deactivating ? 'deactivated' : 'activated' }));
-        },
-        deactivating ? 700 : 0,
-      );
-    });
-  });
+  let server: Awaited<ReturnType<typeof startLoopback>> | undefined;
   return {
     performed,
     requests,
     active,
-    url: () => url,
-    start: () =>
-      new Promise<void>((resolve) =>
-        server.listen(0, '127.0.0.1', () => ((url = `http://127.0.0.1:${(server.address() as { port: number }).port}`), resolve())),
-      ),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: () => server!.url,
+    async start() {
+      server = await startLoopback(({ path, body }) => {
+        const { idempotencyKey, activationKey } = body as { idempotencyKey: string; activationKey?: string };
+        const deactivating = path === '/deactivations';
+        requests.push(idempotencyKey);
+        // The first request per key performs it; a repeat (a retry) answers the same.
+        if (!performed.has(idempotencyKey)) {
+          active.set(deactivating ? activationKey! : idempotencyKey, !deactivating);
+          performed.set(idempotencyKey, 1);
+        }
+        return {
+          status: 200,
+          body: { activationId: idempotencyKey, status: deactivating ? 'deactivated' : 'activated' },
+          delayMs: deactivating ? 700 : 0,
+        };
+      });
+    },
+    stop: () => server?.close(),
   };
 }
 

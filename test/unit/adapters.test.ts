@@ -2,36 +2,26 @@
  * The HTTP adapters against a real HTTP server on loopback: what they send (idempotency key,
  * payload) and how they classify failures (4xx final, the rest retried by Temporal).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivationSimulator, HttpActivationSystem } from '../../activities/adapters/activation.js';
 import { HttpBillingSystem, BillingSimulator, type ReadyForBilling } from '../../activities/adapters/billing.js';
+import { startLoopback } from '../support/loopback.js';
 
-let server: Server;
+let server: Awaited<ReturnType<typeof startLoopback>>;
 let base: string;
 const received: { path: string; key: string | undefined; body: any; auth?: string }[] = [];
 let nextStatus = 200;
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk));
-    req.on('end', () => {
-      received.push({
-        path: req.url!,
-        key: req.headers['idempotency-key'] as string | undefined,
-        body: raw ? JSON.parse(raw) : undefined,
-        auth: req.headers.authorization,
-      });
-      res.writeHead(nextStatus, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(nextStatus < 300 ? { activationId: 'ACT-9', status: 'activated' } : { error: 'nope' }));
-    });
+  server = await startLoopback(({ path, headers, body }) => {
+    received.push({ path, key: headers['idempotency-key'] as string | undefined, body, auth: headers.authorization as string | undefined });
+    return { status: nextStatus, body: nextStatus < 300 ? { activationId: 'ACT-9', status: 'activated' } : { error: 'nope' } };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = server.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 
 const request = {
   idempotencyKey: 'ORD-1:1.datahost.ftp:activate',
