@@ -72,17 +72,7 @@ describe('order events hub', () => {
     expect(b.statusCode).toBe(201);
 
     const agent = bearer(await p.keyFor('agent'));
-    const created = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/productOrders',
-      headers: agent,
-      payload: {
-        customer: { name: 'Oyente SA', taxId: `HUB-${Date.now()}` },
-        contact: { name: 'Oli', email: 'oli@oyente.example' },
-        items: [{ offeringId: 'datahost' }],
-      },
-    });
-    const id = created.json().id as string;
+    const id = await p.enterOrder(agent, { taxId: `HUB-${Date.now()}` });
     await eventually(
       async () => (await p.app.inject({ method: 'GET', url: `/api/v1/productOrders/${id}`, headers: agent })).json(),
       (o) => o.milestones.acceptance1.status === 'inProgress',

@@ -76,19 +76,12 @@ describe('task writes', () => {
   it('are never stale when read right after the 200, even with a slow database', async () => {
     const agent = bearer(await p.keyFor('agent'));
     const provisioning = bearer(await p.keyFor('backoffice', { groups: ['provisioning'] }));
-    const created = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/productOrders',
-      headers: agent,
-      payload: {
-        customer: { name: 'Lento SL', taxId: `SLOW-${Date.now()}` },
-        contact: { name: 'Leo Lento', email: 'leo@lento.example' },
-        items: [{ offeringId: 'datahost', components: datahost.components.filter((c) => c.fulfilment === 'manual').map((c) => c.id) }],
-      },
+    const orderId = await p.enterOrder(agent, {
+      taxId: `SLOW-${Date.now()}`,
+      components: datahost.components.filter((c) => c.fulfilment === 'manual').map((c) => c.id),
     });
-    expect(created.statusCode).toBe(201);
     const order = await eventually(
-      async () => (await p.app.inject({ method: 'GET', url: `/api/v1/productOrders/${created.json().id}`, headers: agent })).json(),
+      async () => (await p.app.inject({ method: 'GET', url: `/api/v1/productOrders/${orderId}`, headers: agent })).json(),
       (o) => o.openTasks.some((t: { group: string }) => t.group === 'provisioning'),
     );
     const taskId = order.openTasks.find((t: { group: string }) => t.group === 'provisioning').id as string;

@@ -81,23 +81,10 @@ describe('a worker killed mid-compensation', () => {
   it('loses nothing and repeats nothing at the activation system', { timeout: 180_000 }, async () => {
     await startWorker();
     const agent = bearer(await p.keyFor('agent'));
-    const created = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/productOrders',
-      headers: agent,
-      payload: {
-        customer: { name: 'Derribado SA', taxId: `KILL-${Date.now()}` },
-        contact: { name: 'Kim', email: 'kim@derribado.example' },
-        items: [
-          {
-            offeringId: 'datahost',
-            components: datahost.components.filter((c) => c.fulfilment === 'auto-phase-1' && !c.mandatory).map((c) => c.id),
-          },
-        ],
-      },
+    const id = await p.enterOrder(agent, {
+      taxId: `KILL-${Date.now()}`,
+      components: datahost.components.filter((c) => c.fulfilment === 'auto-phase-1' && !c.mandatory).map((c) => c.id),
     });
-    expect(created.statusCode).toBe(201);
-    const id = created.json().id as string;
     await eventually(
       async () => (await p.app.inject({ method: 'GET', url: `/api/v1/productOrders/${id}`, headers: agent })).json(),
       (o) => o.milestones.acceptance1.status === 'inProgress',

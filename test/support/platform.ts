@@ -30,6 +30,11 @@ export interface TestPlatform {
   adminKey: string;
   activation: ActivationSystem;
   keyFor(role: Role, extra?: { groups?: string[]; customerId?: string }): Promise<string>;
+  /** Enters a datahost order through the API as `who` would (a new customer per tax id); answers its id. */
+  enterOrder(
+    who: Record<string, string>,
+    o: { taxId: string; components?: string[]; configuration?: Record<string, string> },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -107,6 +112,20 @@ export async function startTestPlatform(
       });
       if (response.statusCode !== 201) throw new Error(`could not create a ${role} key: ${response.body}`);
       return response.json().key as string;
+    },
+    async enterOrder(who, o) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/productOrders',
+        headers: who,
+        payload: {
+          customer: { name: `Customer ${o.taxId}`, taxId: o.taxId },
+          contact: { name: 'Contact Person', email: 'contact@customer.example' },
+          items: [{ offeringId: 'datahost', components: o.components ?? [], configuration: o.configuration ?? {} }],
+        },
+      });
+      if (response.statusCode !== 201) throw new Error(`order entry answered ${response.statusCode}: ${response.body}`);
+      return response.json().id as string;
     },
     async close() {
       await app.close();
