@@ -235,12 +235,19 @@ export const cancelRequests = pgTable(
 
 /**
  * Every change of an order's state or milestones, written in the transaction that makes it (an
- * outbox): the hub delivers them to listeners in this order, at least once.
+ * outbox): the hub delivers them to listeners in commit-safe order, at least once.
  */
 export const orderEvents = pgTable(
   'order_events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /**
+     * The writing transaction's id: an event is delivered only once every transaction older than
+     * it has ended, so one committing late never slips behind a listener's place.
+     */
+    txId: bigint('tx_id', { mode: 'number' })
+      .notNull()
+      .default(sql`pg_current_xact_id()::text::bigint`),
     orderId: text('order_id').notNull(),
     eventType: text('event_type').$type<OrderEventType>().notNull(),
     eventTime: timestamp('event_time', { withTimezone: true }).notNull().defaultNow(),
@@ -256,9 +263,13 @@ export const hubListeners = pgTable('hub_listeners', {
   callback: text('callback').notNull(),
   /** Only these event types, when set (from a query such as `eventType=productOrderStateChangeEvent`). */
   eventTypes: text('event_types').array(),
-  /** The last event delivered: a listener receives what happened after it registered. */
+  /** The last event delivered, as (transaction id, event id): a listener receives what happened after it registered. */
+  deliveredTx: bigint('delivered_tx', { mode: 'number' }).notNull(),
   deliveredUpTo: bigint('delivered_up_to', { mode: 'number' }).notNull(),
   failures: integer('failures').notNull().default(0),
+  /** The dispatcher delivering to this listener now: one at a time, however many workers run. */
+  leaseHolder: text('lease_holder'),
+  leasedUntil: timestamp('leased_until', { withTimezone: true }),
   nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });

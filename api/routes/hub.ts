@@ -3,11 +3,12 @@
  * state change and milestone at `{callback}/listener/{eventType}`. Callbacks go only to hosts the
  * operator named (HUB_CALLBACK_HOSTS), so the hub is no open relay into the internal network.
  */
-import { eq, max } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { orderEventTypes, type OrderEventType } from '../../domain/vocabulary.js';
-import { hubListeners, orderEvents } from '../../db/schema.js';
+import { hubListeners } from '../../db/schema.js';
+import { committedHorizon } from '../../db/outbox.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 
 const hubQuery = z
@@ -43,10 +44,16 @@ export const hubRoutes: FastifyPluginAsyncZod = async (app) => {
         );
       }
       const eventTypes = query ? (query.slice('eventType='.length).split(',') as OrderEventType[]) : null;
-      const [last] = await app.db.select({ id: max(orderEvents.id) }).from(orderEvents);
+      // From now on: events of transactions that have not all ended yet, and later ones.
+      const [horizon] = await app.db.select({ tx: sql<string>`${committedHorizon}` }).from(sql`(select 1) as now`);
       const [row] = await app.db
         .insert(hubListeners)
-        .values({ callback: callback.replace(/\/+$/, ''), eventTypes, deliveredUpTo: last?.id ?? 0 })
+        .values({
+          callback: callback.replace(/\/+$/, ''),
+          eventTypes,
+          deliveredTx: Number(horizon!.tx) - 1,
+          deliveredUpTo: Number.MAX_SAFE_INTEGER,
+        })
         .returning({ id: hubListeners.id, callback: hubListeners.callback });
       return reply
         .code(201)

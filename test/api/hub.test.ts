@@ -5,6 +5,7 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderEvents } from '../../db/schema.js';
 import { startHubDispatcher } from '../../runtime/hub.js';
 import { startLoopback } from '../support/loopback.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -45,7 +46,7 @@ const states = listener();
 const everything = listener();
 beforeAll(async () => {
   p = await startTestPlatform({ hubCallbackHosts: ['127.0.0.1'] });
-  hub = startHubDispatcher({ db: p.database.db, logger: pino({ level: 'silent' }), pollMs: 100, settleMs: 300 });
+  hub = startHubDispatcher({ db: p.database.db, logger: pino({ level: 'silent' }), pollMs: 100 });
   await Promise.all([states.start(), everything.start()]);
 });
 afterAll(async () => {
@@ -118,5 +119,41 @@ describe('order events hub', () => {
 
     expect((await p.app.inject({ method: 'DELETE', url: `/api/v1/hub/${a.json().id}`, headers: admin })).statusCode).toBe(204);
     expect((await p.app.inject({ method: 'DELETE', url: `/api/v1/hub/${a.json().id}`, headers: admin })).statusCode).toBe(404);
+  });
+
+  it('delivers an event whose transaction commits late, and before the events of transactions that began after it', async () => {
+    const late = listener();
+    await late.start();
+    const registered = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/hub',
+      headers: bearer(p.adminKey),
+      payload: { callback: late.state.url },
+    });
+    expect(registered.statusCode).toBe(201);
+    const event = (orderId: string) => ({
+      orderId,
+      eventType: 'productOrderStateChangeEvent' as const,
+      productOrder: { id: orderId, state: 'held' },
+    });
+    const suffix = Date.now();
+    // The scenario: one transaction writes its event and stays open while a later one commits.
+    let written!: () => void;
+    const lateWritten = new Promise<void>((resolve) => (written = resolve));
+    const slow = p.database.db.transaction(async (tx) => {
+      await tx.insert(orderEvents).values(event(`ORD-LATE-${suffix}`));
+      written();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+    });
+    await lateWritten;
+    await p.database.db.insert(orderEvents).values(event(`ORD-EARLY-${suffix}`));
+    await slow;
+    const mine = await eventually(
+      async () => late.received.map((r) => r.body.event.productOrder.id).filter((id) => id.endsWith(`-${suffix}`)),
+      (ids) => ids.length >= 2,
+      30_000,
+    );
+    expect(mine).toEqual([`ORD-LATE-${suffix}`, `ORD-EARLY-${suffix}`]);
+    await late.stop();
   });
 });
