@@ -147,6 +147,11 @@ export default defineConfig(
     ),
   },
   {
+    name: 'orquesta/runtime',
+    files: ['runtime/**/*.ts'],
+    rules: boundaries(ban(ours('api'), 'runtime/ assembles the worker and runs beside it; the API is started by the entry point.')),
+  },
+  {
     name: 'orquesta/activities',
     files: ['activities/**/*.ts'],
     rules: boundaries(

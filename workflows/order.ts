@@ -145,7 +145,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
   let cancelRequested = false;
   const sideEffect = <T>(send: () => Promise<T>): Promise<T> => (settles ? CancellationScope.nonCancellable(send) : send());
   // With the settle patch a queued write also survives a cancel that comes before it runs.
-  const write = current ? writesInOrder({ survivesCancel: settles }) : writesWhereCalled;
+  const write = current ? writesInOrder({ survivesCancel: settles, refusedAfterCancel: cancelsAsRequest }) : writesWhereCalled;
   /** Which activities write the main flow's rows: local ones, except in the oldest histories. */
   const rows = () => (current || patched('order-main-flow-writes-local') ? local : remote);
   const handlerRows = current ? local : remote;

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { cancellationIdFor } from '../../domain/vocabulary.js';
+import { cancellationIdFor, closedOrderStates } from '../../domain/vocabulary.js';
 import { orderId } from '../../domain/values.js';
 import { cancelRequestView, type CancelRequestView } from '../../domain/views.js';
 import { cancelBody } from '../../domain/order-commands.js';
@@ -40,8 +40,11 @@ export async function requestCancellation(
   try {
     await app.temporal.client.workflow.getHandle(orderWorkflowId(id)).executeUpdate(cancelOrderUpdate, { args: [{ reason, actor }] });
   } catch (err) {
+    // Another request took the cancel first, or the order closed meanwhile: answer as if asked after.
     const taken = await loadCancelRequest(app.db, { orderId: id });
     if (taken) return { request: taken, created: false };
+    const now = await visibleOrder(app.db, principal, id);
+    if (closedOrderStates.includes(now.state)) throw new DomainError('ORDER_CLOSED', `Order ${id} is ${now.state}: there is nothing left to cancel`);
     throw err;
   }
   const request = await loadCancelRequest(app.db, { orderId: id });

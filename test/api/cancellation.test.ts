@@ -85,6 +85,9 @@ describe('cancellation at every boundary', () => {
     );
     const cancelled = await call(k.agent!, 'GET', `/api/v1/productOrders/${id}`);
     expect(cancelled.body).toMatchObject({ state: 'cancelled', openTasks: [] });
+    // Nothing new starts after a cancel: the acceptance after an activation cut short never opens.
+    if (boundary === 'mid activation 1') expect(cancelled.body.milestones.acceptance1.status).toBe('pending');
+    if (boundary === 'mid activation 2') expect(cancelled.body.milestones.acceptance2.status).toBe('pending');
     // Billing is told: no RFB stays sent or accepted; a cycle that ran is stopped, and the order says when.
     const billed = await p.database.db.select().from(rfbs).where(eq(rfbs.orderId, id));
     expect(billed.filter((r) => r.status === 'sent' || r.status === 'accepted')).toEqual([]);
