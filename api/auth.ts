@@ -2,7 +2,7 @@
  * API-key authentication and role checks. Every route under /api declares in its config which
  * roles it admits (`config: { roles: [...] }`); a route that forgets is refused at start-up.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hashApiKey } from '../db/api-keys.js';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, eq, isNull } from 'drizzle-orm';
@@ -31,9 +31,6 @@ declare module 'fastify' {
     accessMatrix: { method: string; url: string; roles: readonly Role[] | 'public' }[];
   }
 }
-
-export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
-export const newApiKey = () => `orq_${randomBytes(32).toString('base64url')}`;
 
 /** Runs before every route; `app.db` must be decorated first. */
 export const auth = fp<{ adminApiKey?: string }>(

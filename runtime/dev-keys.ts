@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { roles, type Role } from '../domain/vocabulary.js';
 import { apiKeys, customers } from '../db/schema.js';
-import { hashApiKey, newApiKey } from '../api/auth.js';
+import { hashApiKey, newApiKey } from '../db/api-keys.js';
 
 const label = 'development';
 export const devCustomerId = 'CUST-DEV-0001';

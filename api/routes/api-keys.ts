@@ -5,7 +5,7 @@ import { roles } from '../../domain/vocabulary.js';
 import { groupName } from '../../domain/values.js';
 import { apiKeys } from '../../db/schema.js';
 import { pageQuery, sendPage } from '../paging.js';
-import { newApiKey, hashApiKey } from '../auth.js';
+import { newApiKey, hashApiKey } from '../../db/api-keys.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 
 const admin = ['admin'] as const;

@@ -44,7 +44,8 @@ export async function requestCancellation(
     const taken = await loadCancelRequest(app.db, { orderId: id });
     if (taken) return { request: taken, created: false };
     const now = await visibleOrder(app.db, principal, id);
-    if (closedOrderStates.includes(now.state)) throw new DomainError('ORDER_CLOSED', `Order ${id} is ${now.state}: there is nothing left to cancel`);
+    if (closedOrderStates.includes(now.state))
+      throw new DomainError('ORDER_CLOSED', `Order ${id} is ${now.state}: there is nothing left to cancel`);
     throw err;
   }
   const request = await loadCancelRequest(app.db, { orderId: id });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { apiKeys } from '../../db/schema.js';
-import { hashApiKey } from '../../api/auth.js';
+import { hashApiKey } from '../../db/api-keys.js';
 import { bearer, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 let p: TestPlatform;
