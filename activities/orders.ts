@@ -109,6 +109,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
           contactId: contact!.id,
           externalId: s.externalId,
           requestHash: s.requestHash,
+          idempotencyKey: s.idempotencyKey ?? null,
           state: 'acknowledged',
           currency: s.currency,
           oneTimeCents: s.oneTimeCents,

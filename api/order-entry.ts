@@ -166,6 +166,8 @@ export async function submitOrder(
   orderId: string,
   customerId: string,
   request: OrderRequest,
+  /** `<key id>:<Idempotency-Key>` when the caller sent one. */
+  idempotencyKey: string | null = null,
 ): Promise<'created' | 'repeated' | 'pending'> {
   const submit: SubmitOrder = {
     orderId,
@@ -174,6 +176,7 @@ export async function submitOrder(
     customer: request.customer,
     contact: request.contact,
     requestHash: requestHashOf(request),
+    idempotencyKey,
     ...(await priceOrder(deps.db, orderId, request)),
   };
   const recorded = deps.client.workflow.executeUpdateWithStart(submitOrderUpdate, {

@@ -155,6 +155,8 @@ export const productOrders = pgTable(
     externalId: text('external_id'),
     /** The entry request's fingerprint: an Idempotency-Key reused with another body is refused. */
     requestHash: text('request_hash'),
+    /** `<key id>:<Idempotency-Key>` when one was sent: the key stands for this one request. */
+    idempotencyKey: text('idempotency_key').unique(),
     state: text('state').$type<OrderState>().notNull(),
     currency: text('currency').notNull(),
     oneTimeCents: integer('one_time_cents').notNull(),

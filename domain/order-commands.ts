@@ -48,6 +48,8 @@ export interface SubmitOrder {
   customer: { id: string } | { name: string; taxId: string };
   /** A fingerprint of the request, so a reused Idempotency-Key with another body is recognised. */
   requestHash: string;
+  /** `<key id>:<Idempotency-Key>` when the caller sent one. */
+  idempotencyKey?: string | null;
   contact: { name: string; email: string; phone?: string };
   currency: string;
   items: PricedItem[];

@@ -80,17 +80,27 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       const customer = await resolveCustomer(db, body);
       const id = orderIdFor(customer, body, idempotencyKey, principal.keyId);
       const location = `/api/v1/productOrders/${id}`;
-      const [existing] = await db.select({ requestHash: productOrders.requestHash }).from(productOrders).where(eq(productOrders.id, id));
-      if (existing) {
-        // An externalId names the order whatever else is sent; an Idempotency-Key stands for one request.
-        if (!body.externalId && idempotencyKey && existing.requestHash !== null && existing.requestHash !== requestHashOf(body)) {
-          throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for another request (order ${id})`, {
-            orderId: id,
-          });
+      // An Idempotency-Key stands for one request, whatever else the body names (an externalId too).
+      const keyRef = idempotencyKey ? `${principal.keyId}:${idempotencyKey}` : null;
+      if (keyRef) {
+        const [used] = await db
+          .select({ id: productOrders.id, requestHash: productOrders.requestHash })
+          .from(productOrders)
+          .where(eq(productOrders.idempotencyKey, keyRef));
+        if (used && (used.id !== id || used.requestHash !== requestHashOf(body))) {
+          throw new DomainError(
+            'IDEMPOTENCY_KEY_REUSED',
+            `Idempotency-Key ${idempotencyKey} was used for another request (order ${used.id})`,
+            {
+              orderId: used.id,
+            },
+          );
         }
-        return reply.code(200).send((await loadOrderView(db, id))!);
       }
-      const answer = await submitOrder({ db, client: temporal.client, ...app.orders }, id, customer, body);
+      // An externalId names the order: a repeat answers with it.
+      const [existing] = await db.select({ id: productOrders.id }).from(productOrders).where(eq(productOrders.id, id));
+      if (existing) return reply.code(200).send((await loadOrderView(db, id))!);
+      const answer = await submitOrder({ db, client: temporal.client, ...app.orders }, id, customer, body, keyRef);
       if (answer === 'pending') {
         return reply
           .code(202)

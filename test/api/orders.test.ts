@@ -412,6 +412,10 @@ describe('order entry refusals', () => {
     const other = await call(k.agent!, 'POST', '/api/v1/productOrders', { ...body, items: [{ offeringId: 'datahost' }] }, key);
     expect(other.status).toBe(422);
     expect(other.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { orderId: first.body.id } });
+    // An externalId does not make the key new: the key stands for the first request.
+    const withExternalId = await call(k.agent!, 'POST', '/api/v1/productOrders', { ...body, externalId: 'PO-OTHER' }, key);
+    expect(withExternalId.status).toBe(422);
+    expect(withExternalId.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
   it('lets a customer key order only for its own customer', async () => {
