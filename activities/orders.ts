@@ -310,7 +310,8 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
      */
     async recordCancellation(c: { orderId: string; state: CancellationState; reason?: string; requestedBy?: string }): Promise<void> {
       const now = new Date();
-      const order = cancellationStates.indexOf(c.state);
+      // States only move forward: this one overwrites the earlier ones, never a later one.
+      const rank = cancellationStates.indexOf(c.state);
       await db.transaction(async (tx) => {
         await tx
           .insert(cancelRequests)
@@ -325,7 +326,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
         await tx
           .update(cancelRequests)
           .set({ state: c.state, updatedAt: now, ...(c.state === 'done' ? { completedAt: now } : {}) })
-          .where(and(eq(cancelRequests.orderId, c.orderId), inArray(cancelRequests.state, cancellationStates.slice(0, order))));
+          .where(and(eq(cancelRequests.orderId, c.orderId), inArray(cancelRequests.state, cancellationStates.slice(0, rank))));
         if (c.state === 'acknowledged') {
           const pending = await tx
             .update(productOrders)

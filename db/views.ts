@@ -41,6 +41,24 @@ async function pageOf<R>(db: Db, table: PgTable, where: SQL | undefined, rows: P
   return { items, total };
 }
 
+/** A page of read models: one page of ids in the list's order, loaded, and how many match in all. */
+async function pageOfViews<V>(
+  db: Db,
+  table: PgTable,
+  where: SQL | undefined,
+  ids: PromiseLike<{ id: string }[]>,
+  load: (db: Db, ids: string[]) => Promise<V[]>,
+): Promise<PageOf<V>> {
+  const found = await pageOf(db, table, where, ids);
+  return {
+    items: await load(
+      db,
+      found.items.map((r) => r.id),
+    ),
+    total: found.total,
+  };
+}
+
 // ---------------------------------------------------------------- tasks
 
 export async function loadTaskViews(db: Db, ids: string[]): Promise<TaskView[]> {
@@ -100,14 +118,7 @@ export async function listTasks(db: Db, f: TaskFilter, page: Page): Promise<Page
     f.onlyGroups ? inArray(tasks.group, f.onlyGroups.length ? f.onlyGroups : ['']) : undefined,
   );
   const ids = db.select({ id: tasks.id }).from(tasks).where(where).orderBy(asc(tasks.priority), asc(tasks.dueAt), asc(tasks.id));
-  const found = await pageOf(db, tasks, where, ids.limit(page.limit).offset(page.offset));
-  return {
-    items: await loadTaskViews(
-      db,
-      found.items.map((r) => r.id),
-    ),
-    total: found.total,
-  };
+  return pageOfViews(db, tasks, where, ids.limit(page.limit).offset(page.offset), loadTaskViews);
 }
 
 // ---------------------------------------------------------------- orders
@@ -194,14 +205,7 @@ export async function listOrders(db: Db, f: { state?: OrderState; customerId?: s
     .from(productOrders)
     .where(where)
     .orderBy(desc(productOrders.submittedAt), desc(productOrders.id));
-  const found = await pageOf(db, productOrders, where, ids.limit(page.limit).offset(page.offset));
-  return {
-    items: await loadOrderViews(
-      db,
-      found.items.map((r) => r.id),
-    ),
-    total: found.total,
-  };
+  return pageOfViews(db, productOrders, where, ids.limit(page.limit).offset(page.offset), loadOrderViews);
 }
 
 // ---------------------------------------------------------------- billing, services, notifications
