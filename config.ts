@@ -25,6 +25,10 @@ const appEnv = z.object({
   BILLING_SIMULATOR_API_KEY: optionalString,
   /** How long an order waits for the customer's acceptance before reminding them. */
   ACCEPTANCE_REMINDER_HOURS: z.coerce.number().positive().default(48),
+  /** How long, reminder included, before a missing acceptance goes to fallout; longer than the reminder. */
+  ACCEPTANCE_WAIT_HOURS: z.coerce.number().positive().default(168),
+  /** How long an RFB waits for billing's acknowledgement before it goes to fallout. */
+  RFB_ACKNOWLEDGEMENT_WAIT_HOURS: z.coerce.number().positive().default(72),
   /** Past this, POST /productOrders answers 202 with the order's Location instead of waiting on. */
   ORDER_ENTRY_ANSWER_WITHIN_SECONDS: z.coerce.number().positive().max(60).default(10),
   /** Hosts the order events hub may call back (comma-separated); unset, every registration is refused. */
@@ -41,6 +45,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
   ] as const) {
     if (adapter === 'http' && !url) throw new Error(`Invalid configuration:\n  ${name}: required when the adapter is http`);
   }
+  if (e.ACCEPTANCE_WAIT_HOURS <= e.ACCEPTANCE_REMINDER_HOURS)
+    throw new Error('Invalid configuration:\n  ACCEPTANCE_WAIT_HOURS: must be longer than ACCEPTANCE_REMINDER_HOURS');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -63,7 +69,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
         apiKey: e.BILLING_SIMULATOR_API_KEY,
       },
     },
-    orders: { acceptanceReminderMs: e.ACCEPTANCE_REMINDER_HOURS * 3600_000, phase1DeadlineMs: defaultOrderSettings.phase1DeadlineMs },
+    orders: {
+      acceptanceReminderMs: e.ACCEPTANCE_REMINDER_HOURS * 3600_000,
+      phase1DeadlineMs: defaultOrderSettings.phase1DeadlineMs,
+      acceptanceWaitMs: e.ACCEPTANCE_WAIT_HOURS * 3600_000,
+      rfbAcknowledgementWaitMs: e.RFB_ACKNOWLEDGEMENT_WAIT_HOURS * 3600_000,
+    },
     orderEntryAnswerWithinMs: e.ORDER_ENTRY_ANSWER_WITHIN_SECONDS * 1000,
     hubCallbackHosts: e.HUB_CALLBACK_HOSTS.split(',')
       .map((h) => h.trim())

@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { whileDatabaseDown } from './database.js';
 import type { MilestoneName, MilestoneRecord } from '../domain/vocabulary.js';
-import { customers, orderItems, productOrders, rfbs } from '../db/schema.js';
+import { customers, orderItems, productOrders, rfbs, serviceInstances } from '../db/schema.js';
 import type { PricedItem, RfbAcknowledgement } from '../domain/order-commands.js';
 import type { BillingSystem, ReadyForBilling } from './adapters/billing.js';
 
@@ -18,6 +19,8 @@ export function billedInPhase(
     base: PricedItem['base'] | null;
     components: PricedItem['components'] | null;
   },
+  /** Components whose activation was skipped in fallout: not delivered, so not billed. */
+  notActivated: ReadonlySet<string> = new Set(),
 ): BilledItem | undefined {
   // Orders entered before prices were kept per component bill whole items, as they did then.
   if (!item.base || !item.components)
@@ -30,7 +33,7 @@ export function billedInPhase(
           recurringCents: item.recurringCents,
         }
       : undefined;
-  const delivered = item.components.filter((c) => (c.fulfilment === 'auto-phase-1') === (phase === 1));
+  const delivered = item.components.filter((c) => (c.fulfilment === 'auto-phase-1') === (phase === 1) && !notActivated.has(c.id));
   const base = phase === 1 ? item.base : { oneTimeCents: 0, recurringCents: 0 };
   if (delivered.length === 0 && phase !== 1) return undefined;
   return {
@@ -50,38 +53,46 @@ export function billingActivities(
   return {
     /** RFB: everything billing needs (customer, account, items, prices, start date), recorded then sent. */
     async sendReadyForBilling(r: { orderId: string; phase: number; rfbId: string; milestone: MilestoneRecord }): Promise<MilestoneRecord> {
-      const [order] = await db
-        .select({ order: productOrders, customer: customers })
-        .from(productOrders)
-        .innerJoin(customers, eq(customers.id, productOrders.customerId))
-        .where(eq(productOrders.id, r.orderId));
-      const items = await db.select().from(orderItems).where(eq(orderItems.orderId, r.orderId));
-      const billed = items.map((i) => billedInPhase(r.phase, i)).filter((i) => i !== undefined);
-      const payload: ReadyForBilling = {
-        rfbId: r.rfbId,
-        orderId: r.orderId,
-        phase: r.phase,
-        customer: { id: order!.customer.id, name: order!.customer.name, taxId: order!.customer.taxId },
-        billingAccountId: order!.order.billingAccountId,
-        currency: order!.order.currency,
-        items: billed,
-        oneTimeCents: billed.reduce((sum, i) => sum + i.oneTimeCents, 0),
-        recurringCents: billed.reduce((sum, i) => sum + i.recurringCents, 0),
-        startDate: new Date().toISOString().slice(0, 10),
-      };
       const milestone: MilestoneRecord = { ...r.milestone, status: 'inProgress', at: new Date().toISOString() };
-      // The row and its milestone in one transaction: billing (pull) sees the RFB only with it, so
-      // its answer's write always comes after. A retried send writes nothing again and resends
-      // the stored payload, unchanged.
-      const stored = await db.transaction(async (tx) => {
-        const [inserted] = await tx
-          .insert(rfbs)
-          .values({ id: r.rfbId, orderId: r.orderId, phase: r.phase, status: 'sent', payload, sentAt: new Date() })
-          .onConflictDoNothing()
-          .returning({ id: rfbs.id });
-        if (inserted) await updateOrder({ orderId: r.orderId, milestones: { [`rfb${r.phase}` as MilestoneName]: milestone } }, tx);
-        const [row] = await tx.select({ payload: rfbs.payload }).from(rfbs).where(eq(rfbs.id, r.rfbId));
-        return row!.payload as ReadyForBilling;
+      // The database's own outages do not spend the send's retries, which are billing's.
+      const stored = await whileDatabaseDown(async () => {
+        const [order] = await db
+          .select({ order: productOrders, customer: customers })
+          .from(productOrders)
+          .innerJoin(customers, eq(customers.id, productOrders.customerId))
+          .where(eq(productOrders.id, r.orderId));
+        const items = await db.select().from(orderItems).where(eq(orderItems.orderId, r.orderId));
+        const skipped = await db
+          .select({ componentId: serviceInstances.componentId })
+          .from(serviceInstances)
+          .where(and(eq(serviceInstances.orderId, r.orderId), eq(serviceInstances.state, 'notActivated')));
+        const notActivated = new Set(skipped.map((c) => c.componentId));
+        const billed = items.map((i) => billedInPhase(r.phase, i, notActivated)).filter((i) => i !== undefined);
+        const payload: ReadyForBilling = {
+          rfbId: r.rfbId,
+          orderId: r.orderId,
+          phase: r.phase,
+          customer: { id: order!.customer.id, name: order!.customer.name, taxId: order!.customer.taxId },
+          billingAccountId: order!.order.billingAccountId,
+          currency: order!.order.currency,
+          items: billed,
+          oneTimeCents: billed.reduce((sum, i) => sum + i.oneTimeCents, 0),
+          recurringCents: billed.reduce((sum, i) => sum + i.recurringCents, 0),
+          startDate: new Date().toISOString().slice(0, 10),
+        };
+        // The row and its milestone in one transaction: billing (pull) sees the RFB only with it, so
+        // its answer's write always comes after. A retried send writes nothing again and resends
+        // the stored payload, unchanged.
+        return db.transaction(async (tx) => {
+          const [inserted] = await tx
+            .insert(rfbs)
+            .values({ id: r.rfbId, orderId: r.orderId, phase: r.phase, status: 'sent', payload, sentAt: new Date() })
+            .onConflictDoNothing()
+            .returning({ id: rfbs.id });
+          if (inserted) await updateOrder({ orderId: r.orderId, milestones: { [`rfb${r.phase}` as MilestoneName]: milestone } }, tx);
+          const [row] = await tx.select({ payload: rfbs.payload }).from(rfbs).where(eq(rfbs.id, r.rfbId));
+          return row!.payload as ReadyForBilling;
+        });
       });
       await billing.sendReadyForBilling(stored);
       return milestone;

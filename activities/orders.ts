@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { whileDatabaseDown } from './database.js';
 import {
   cancellationIdFor,
   cancellationStates,
@@ -14,6 +15,7 @@ import {
   activations,
   cancelRequests,
   contacts,
+  falloutPolicies,
   customers,
   orderEvents,
   orderItems,
@@ -24,6 +26,7 @@ import {
   tasks,
 } from '../db/schema.js';
 import type { PlanStep, SubmitOrder } from '../domain/order-commands.js';
+import type { FalloutPolicyRow, FalloutStep } from '../domain/fallout.js';
 import type { ActivationResult, ActivationSystem } from './adapters/activation.js';
 import type { BillingSystem } from './adapters/billing.js';
 
@@ -147,19 +150,23 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
    * the audit of what was sent, which compensation undoes whatever the recorded outcome.
    */
   async function sendRecorded(row: Omit<typeof activations.$inferInsert, 'status'>, call: () => Promise<ActivationResult>) {
-    const [sent] = await db
-      .insert(activations)
-      .values({ ...row, status: 'sent' })
-      .returning({ id: activations.id });
+    const [sent] = await whileDatabaseDown(() =>
+      db
+        .insert(activations)
+        .values({ ...row, status: 'sent' })
+        .returning({ id: activations.id }),
+    );
     try {
       const result = await call();
-      await db.update(activations).set({ status: 'succeeded', result }).where(eq(activations.id, sent!.id));
+      await whileDatabaseDown(() => db.update(activations).set({ status: 'succeeded', result }).where(eq(activations.id, sent!.id)));
       return result;
     } catch (err) {
-      await db
-        .update(activations)
-        .set({ status: 'failed', result: { error: (err as Error).message } })
-        .where(eq(activations.id, sent!.id));
+      await whileDatabaseDown(() =>
+        db
+          .update(activations)
+          .set({ status: 'failed', result: { error: (err as Error).message } })
+          .where(eq(activations.id, sent!.id)),
+      );
       throw err;
     }
   }
@@ -167,17 +174,18 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
   async function activate(p: { orderId: string; phase: 1 | 2; steps: PlanStep[] }, attempt: number): Promise<{ activated: number }> {
     const keys = p.steps.map((s) => `${p.orderId}:${s.key}:activate`);
     // Configuration travels once per item (in the order's items), not with every plan step.
-    const items = await db
-      .select({ id: orderItems.id, configuration: orderItems.configuration })
-      .from(orderItems)
-      .where(eq(orderItems.orderId, p.orderId));
+    const items = await whileDatabaseDown(() =>
+      db.select({ id: orderItems.id, configuration: orderItems.configuration }).from(orderItems).where(eq(orderItems.orderId, p.orderId)),
+    );
     const configurationOf = (step: PlanStep) => items.find((i) => i.id === step.itemId)?.configuration ?? {};
     const done = new Set(
       (
-        await db
-          .select({ key: activations.idempotencyKey })
-          .from(activations)
-          .where(and(inArray(activations.idempotencyKey, keys), eq(activations.status, 'succeeded')))
+        await whileDatabaseDown(() =>
+          db
+            .select({ key: activations.idempotencyKey })
+            .from(activations)
+            .where(and(inArray(activations.idempotencyKey, keys), eq(activations.status, 'succeeded'))),
+        )
       ).map((r) => r.key),
     );
     const results = await Promise.allSettled(
@@ -234,11 +242,11 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
    * withdrawn; one it accepted has its cycle stopped today, and the order records the end. Told
    * before the row changes, so a retry after a failed call tells billing again (idempotent there).
    */
-  async function withdrawFromBilling(orderId: string, reason: string, today: string) {
+  async function withdrawFromBilling(orderId: string, reason: string, today: string, only?: string) {
     const open = await db
       .select({ id: rfbs.id, status: rfbs.status })
       .from(rfbs)
-      .where(and(eq(rfbs.orderId, orderId), inArray(rfbs.status, ['sent', 'accepted'])))
+      .where(and(eq(rfbs.orderId, orderId), inArray(rfbs.status, ['sent', 'accepted']), only ? eq(rfbs.id, only) : undefined))
       .orderBy(desc(rfbs.phase), desc(rfbs.sentAt));
     for (const rfb of open) {
       if (rfb.status === 'accepted') await billing.stopCycle({ rfbId: rfb.id, orderId, reason, endDate: today });
@@ -247,6 +255,33 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
         const cycleEndDate = rfb.status === 'accepted' ? today : null;
         await tx.update(rfbs).set({ status: 'withdrawn', reason, cycleEndDate }).where(eq(rfbs.id, rfb.id));
         if (cycleEndDate) await tx.update(productOrders).set({ billingEndDate: cycleEndDate }).where(eq(productOrders.id, orderId));
+      });
+    }
+  }
+
+  /** Cancels the order's open tasks, each with its audit event. */
+  async function cancelOpenTasks(orderId: string, reason: string, now: Date) {
+    const open = await db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(and(eq(tasks.subjectType, 'order'), eq(tasks.subjectId, orderId), inArray(tasks.status, ['opened', 'inProgress'])));
+    for (const t of open) {
+      await db.transaction(async (tx) => {
+        const [cancelled] = await tx
+          .update(tasks)
+          .set({ status: 'cancelled', version: sql`${tasks.version} + 1`, updatedAt: now })
+          .where(and(eq(tasks.id, t.id), inArray(tasks.status, ['opened', 'inProgress'])))
+          .returning({ version: tasks.version });
+        if (cancelled) {
+          await tx.insert(taskEvents).values({
+            taskId: t.id,
+            version: cancelled.version,
+            action: 'cancel',
+            actor: 'system',
+            at: now,
+            details: { reason },
+          });
+        }
       });
     }
   }
@@ -308,7 +343,14 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
      * The order's cancel request as it goes: taken (acknowledged, and the order pending
      * cancellation), carried out (inProgress), finished (done). Idempotent; a state never goes back.
      */
-    async recordCancellation(c: { orderId: string; state: CancellationState; reason?: string; requestedBy?: string }): Promise<void> {
+    async recordCancellation(c: {
+      orderId: string;
+      state: CancellationState;
+      reason?: string;
+      requestedBy?: string;
+      /** terminatedWithError: what was left undone. */
+      error?: string;
+    }): Promise<void> {
       const now = new Date();
       // States only move forward: this one overwrites the earlier ones, never a later one.
       const rank = cancellationStates.indexOf(c.state);
@@ -325,7 +367,12 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
           .onConflictDoNothing();
         await tx
           .update(cancelRequests)
-          .set({ state: c.state, updatedAt: now, ...(c.state === 'done' ? { completedAt: now } : {}) })
+          .set({
+            state: c.state,
+            updatedAt: now,
+            ...(c.state === 'done' || c.state === 'terminatedWithError' ? { completedAt: now } : {}),
+            ...(c.error ? { error: c.error } : {}),
+          })
           .where(and(eq(cancelRequests.orderId, c.orderId), inArray(cancelRequests.state, cancellationStates.slice(0, rank))));
         if (c.state === 'acknowledged') {
           const pending = await tx
@@ -338,16 +385,75 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
       });
     },
 
-    /** The order is done: its services are active. */
+    /** The order is done: its services are active, except those whose activation was skipped. */
     async completeOrder(c: { orderId: string }): Promise<void> {
       const now = new Date();
       await db.transaction(async (tx) => {
         await tx
           .update(serviceInstances)
           .set({ state: 'active', activatedAt: now, updatedAt: now })
-          .where(eq(serviceInstances.orderId, c.orderId));
+          .where(and(eq(serviceInstances.orderId, c.orderId), ne(serviceInstances.state, 'notActivated')));
         await tx.update(productOrders).set({ state: 'completed', completedAt: now, updatedAt: now }).where(eq(productOrders.id, c.orderId));
         await recordOrderEvents(tx, c.orderId, { state: 'completed' });
+      });
+    },
+
+    /** The fallout table's rows for a step, read as the step starts: a change applies from the next step on. */
+    async falloutPoliciesFor(q: { step: FalloutStep }): Promise<Pick<FalloutPolicyRow, 'id' | 'errorCode' | 'first' | 'second'>[]> {
+      return db
+        .select({
+          id: falloutPolicies.id,
+          errorCode: falloutPolicies.errorCode,
+          first: falloutPolicies.first,
+          second: falloutPolicies.second,
+        })
+        .from(falloutPolicies)
+        .where(eq(falloutPolicies.step, q.step))
+        .orderBy(asc(falloutPolicies.id)) as Promise<Pick<FalloutPolicyRow, 'id' | 'errorCode' | 'first' | 'second'>[]>;
+    },
+
+    /**
+     * An activation skipped in fallout: each service of the phase whose activation did not
+     * succeed is `notActivated`, and stays so when the order completes (the order view shows it).
+     */
+    async recordSkippedActivation(s: { orderId: string; steps: PlanStep[] }): Promise<string[]> {
+      const succeeded = new Set(
+        (
+          await db
+            .select({ key: activations.idempotencyKey })
+            .from(activations)
+            .where(and(eq(activations.orderId, s.orderId), eq(activations.action, 'activate'), eq(activations.status, 'succeeded')))
+        ).map((r) => r.key),
+      );
+      const skipped = s.steps.filter((step) => !succeeded.has(`${s.orderId}:${step.key}:activate`));
+      if (skipped.length > 0)
+        await db
+          .update(serviceInstances)
+          .set({ state: 'notActivated', updatedAt: new Date() })
+          .where(
+            inArray(
+              serviceInstances.id,
+              skipped.map((step) => serviceIdFor(s.orderId, step)),
+            ),
+          );
+      return skipped.map((step) => step.componentId);
+    },
+
+    /** An RFB skipped in fallout: billing is told to withdraw it (or stop its cycle), so nothing bills it. */
+    async withdrawReadyForBilling(w: { orderId: string; rfbId: string; reason: string }): Promise<void> {
+      await withdrawFromBilling(w.orderId, w.reason, new Date().toISOString().slice(0, 10), w.rfbId);
+    },
+
+    /**
+     * Compensation given up in fallout (the fallout group undoes the rest by hand): the order is
+     * cancelled, its open tasks too, and its cancel request ends `terminatedWithError` saying why.
+     */
+    async recordCompensationGivenUp(c: { orderId: string; reason: string }): Promise<void> {
+      const now = new Date();
+      await cancelOpenTasks(c.orderId, c.reason, now);
+      await db.transaction(async (tx) => {
+        await tx.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
+        await recordOrderEvents(tx, c.orderId, { state: 'cancelled' });
       });
     },
 
@@ -355,29 +461,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
     async compensateOrder(c: { orderId: string; reason: string }): Promise<void> {
       const now = new Date();
       await withdrawFromBilling(c.orderId, c.reason, now.toISOString().slice(0, 10));
-      const open = await db
-        .select({ id: tasks.id })
-        .from(tasks)
-        .where(and(eq(tasks.subjectType, 'order'), eq(tasks.subjectId, c.orderId), inArray(tasks.status, ['opened', 'inProgress'])));
-      for (const t of open) {
-        await db.transaction(async (tx) => {
-          const [cancelled] = await tx
-            .update(tasks)
-            .set({ status: 'cancelled', version: sql`${tasks.version} + 1`, updatedAt: now })
-            .where(and(eq(tasks.id, t.id), inArray(tasks.status, ['opened', 'inProgress'])))
-            .returning({ version: tasks.version });
-          if (cancelled) {
-            await tx.insert(taskEvents).values({
-              taskId: t.id,
-              version: cancelled.version,
-              action: 'cancel',
-              actor: 'system',
-              at: now,
-              details: { reason: c.reason },
-            });
-          }
-        });
-      }
+      await cancelOpenTasks(c.orderId, c.reason, now);
       await deactivateSent(c.orderId, Context.current().info.attempt);
       await db.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
       await db.transaction(async (tx) => {

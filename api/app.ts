@@ -32,6 +32,7 @@ import { productOrderRoutes } from './routes/product-orders.js';
 import { serviceRoutes } from './routes/services.js';
 import { simulatorRoutes } from './routes/simulators.js';
 import { hubRoutes } from './routes/hub.js';
+import { falloutPolicyRoutes } from './routes/fallout-policies.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
@@ -123,5 +124,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(serviceRoutes, { prefix: '/api/v1' });
   await app.register(simulatorRoutes, { prefix: '/api/v1' });
   await app.register(hubRoutes, { prefix: '/api/v1' });
+  await app.register(falloutPolicyRoutes, { prefix: '/api/v1' });
   return app;
 }

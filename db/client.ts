@@ -60,3 +60,28 @@ export async function openDatabase(o: { url?: string; poolSize: number; dataDir:
     close: () => client.close(),
   };
 }
+
+/** Connection-level codes of postgres.js and Node, and the SQLSTATEs of a server going away or full. */
+const unavailableCodes = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/** Whether an error (drizzle may wrap it) says the database could not be reached, not that a statement was wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (unavailableCodes.has(code) || code.startsWith('08'))) return true;
+  }
+  return false;
+}

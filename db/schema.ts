@@ -46,6 +46,7 @@ import {
   type TaskStatus,
 } from '../domain/vocabulary.js';
 import type { PricedItem } from '../domain/order-commands.js';
+import { falloutSteps, type FalloutPolicy, type FalloutStep } from '../domain/fallout.js';
 
 /** A text column's CHECK constraint, built from the domain's list so the two cannot drift. */
 const oneOf = (column: AnyPgColumn, values: readonly string[]): SQL => {
@@ -388,5 +389,28 @@ export const notifications = pgTable(
     index('notifications_subject_idx').on(t.subjectType, t.subjectId),
     index('notifications_recipient_idx').on(t.recipient),
     check('notifications_subject_type_check', oneOf(t.subjectType, subjectTypes)),
+  ],
+);
+
+/**
+ * The fallout policy table (ONAP SO's rainy-day table): per step and error code, what to do
+ * first and what next. Seeded with catalog/fallout-policies.ts; admins change it through the API,
+ * and a step reads it when it starts.
+ */
+export const falloutPolicies = pgTable(
+  'fallout_policies',
+  {
+    id: text('id').primaryKey(),
+    step: text('step').$type<FalloutStep>().notNull(),
+    errorCode: text('error_code').notNull(),
+    first: jsonb('first').$type<FalloutPolicy>().notNull(),
+    second: jsonb('second').$type<FalloutPolicy>().notNull(),
+    description: text('description').notNull(),
+    updatedBy: text('updated_by'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('fallout_policies_step_error_code_unique').on(t.step, t.errorCode),
+    check('fallout_policies_step_check', oneOf(t.step, falloutSteps)),
   ],
 );

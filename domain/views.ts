@@ -15,7 +15,8 @@ import {
   taskKinds,
   taskStatuses,
 } from './vocabulary.js';
-import { customerId, groupName, orderId, price, record, taskId, timestamp } from './values.js';
+import { customerId, falloutPolicy, groupName, orderId, price, record, taskId, timestamp } from './values.js';
+import { falloutCauses, falloutSteps } from './fallout.js';
 
 export const milestoneRecord = z
   .object({
@@ -227,3 +228,17 @@ export const catalogProduct = z
     ),
   })
   .meta({ id: 'CatalogProduct' });
+
+export const falloutPolicyView = z
+  .object({
+    id: z.string().describe('<step>.<errorCode>, e.g. activation.ACTIVATION_FAILED'),
+    step: z.enum(falloutSteps),
+    errorCode: z.enum(Object.values(falloutCauses).flat() as [string, ...string[]]),
+    first: falloutPolicy,
+    second: falloutPolicy.describe('Applies once the first policy, a retry, has spent its retries'),
+    description: z.string(),
+    updatedBy: z.string().nullable(),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'FalloutPolicyRow', description: 'What the order flow does when a step fails this way; read by each step as it starts' });
+export type FalloutPolicyView = z.infer<typeof falloutPolicyView>;

@@ -44,7 +44,8 @@ export type Milestones = Record<MilestoneName, MilestoneRecord>;
 export const fulfilments = ['auto-phase-1', 'auto-phase-2', 'manual'] as const;
 export type Fulfilment = (typeof fulfilments)[number];
 
-export const serviceStates = ['designed', 'reserved', 'active', 'terminated'] as const;
+/** `notActivated`: its activation was skipped in fallout; the order completed without it. */
+export const serviceStates = ['designed', 'reserved', 'active', 'notActivated', 'terminated'] as const;
 export type ServiceState = (typeof serviceStates)[number];
 
 export const activationStatuses = ['sent', 'succeeded', 'failed'] as const;

@@ -18,6 +18,8 @@ export interface TaskState {
   status: TaskStatus;
   /** 1 when opened, one more with every accepted action: the row's version once written. */
   version: number;
+  /** A fallout task's decisions when not all are open to it (compensation cannot be cancelled). */
+  actions?: readonly string[];
 }
 
 export const taskRefusals = [
@@ -74,6 +76,10 @@ export function applyTaskAction(
       if (heldByOther) return conflict(`it is claimed by ${task.assignee}`);
       const problem = taskOutcomeProblem(task.kind, r.outcome);
       if (problem) return { ok: false, code: 'INVALID_OUTCOME', message: `Invalid outcome for a ${task.kind} task: ${problem}` };
+      const action = (r.outcome as { action?: string } | undefined)?.action;
+      if (task.actions && !task.actions.includes(action ?? '')) {
+        return { ok: false, code: 'INVALID_OUTCOME', message: `Task ${task.id} takes action ${task.actions.join(', ')}, not ${action}` };
+      }
       return { ok: true, next: { status: 'completed', assignee: task.assignee ?? r.actor.keyId, group: task.group }, outcome: r.outcome };
     }
   }

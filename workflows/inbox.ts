@@ -20,6 +20,8 @@ export interface TaskRequest {
   title: string;
   input: Record<string, unknown>;
   due: { hours: number; priority: number };
+  /** The outcome actions this task takes, when not every one its kind allows. */
+  actions?: readonly string[];
 }
 
 export interface InboxOptions {
@@ -36,6 +38,8 @@ export interface InboxOptions {
 
 export function createInbox(o: InboxOptions) {
   const tasks = new Map<string, TaskState & { outcome?: unknown }>();
+  /** Tasks the workflow itself withdrew (their question was answered otherwise). */
+  const withdrawn = new Set<string>();
   const isOpen = (t: TaskState) => openTaskStatuses.includes(t.status);
 
   setHandler(
@@ -76,7 +80,15 @@ export function createInbox(o: InboxOptions) {
   return {
     /** Opens a task in its group's inbox and waits until it is completed; returns its outcome. */
     async awaitTask(t: TaskRequest): Promise<unknown> {
-      tasks.set(t.id, { id: t.id, kind: t.kind, group: t.group, assignee: null, status: 'opened', version: 1 });
+      tasks.set(t.id, {
+        id: t.id,
+        kind: t.kind,
+        group: t.group,
+        assignee: null,
+        status: 'opened',
+        version: 1,
+        ...(t.actions ? { actions: t.actions } : {}),
+      });
       await o.write(() =>
         o.rows().openTask({
           id: t.id,
@@ -91,8 +103,28 @@ export function createInbox(o: InboxOptions) {
           input: t.input,
         }),
       );
-      await condition(() => tasks.get(t.id)!.status === 'completed');
+      await condition(() => tasks.get(t.id)!.status === 'completed' || withdrawn.has(t.id));
       return tasks.get(t.id)!.outcome;
+    },
+
+    /** Cancels one open task because its question was answered otherwise; its `awaitTask` resolves with no outcome. */
+    async withdraw(id: string, reason: string): Promise<void> {
+      const task = tasks.get(id);
+      if (!task || !isOpen(task)) return;
+      withdrawn.add(id);
+      const version = ++task.version;
+      task.status = 'cancelled';
+      await o.write(() =>
+        o.handlerRows.recordTaskAction({
+          taskId: id,
+          version,
+          status: 'cancelled',
+          assignee: task.assignee,
+          group: task.group,
+          outcome: null,
+          event: { action: 'cancel', actor: 'system', details: { reason } },
+        }),
+      );
     },
 
     openTaskIds: () => [...tasks.values()].filter(isOpen).map((t) => t.id),

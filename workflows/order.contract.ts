@@ -21,10 +21,19 @@ export interface OrderSettings {
   acceptanceReminderMs: number;
   /** Seed 003: activation 1 and RFB 1 are due within 24 h of submission (ms). */
   phase1DeadlineMs: number;
+  /** Without a customer decision this long (reminder included), the acceptance goes to fallout (NO_ANSWER). */
+  acceptanceWaitMs: number;
+  /** Without billing's acknowledgement of an RFB this long, it goes to fallout (NO_ANSWER). */
+  rfbAcknowledgementWaitMs: number;
 }
 
-/** Seed 003's 24 h for phase 1; a customer reminded after two days. */
-export const defaultOrderSettings: OrderSettings = { acceptanceReminderMs: 48 * 3600_000, phase1DeadlineMs: 24 * 3600_000 };
+/** Seed 003's 24 h for phase 1; a customer reminded after two days and given a week; billing three days. */
+export const defaultOrderSettings: OrderSettings = {
+  acceptanceReminderMs: 48 * 3600_000,
+  phase1DeadlineMs: 24 * 3600_000,
+  acceptanceWaitMs: 7 * 24 * 3600_000,
+  rfbAcknowledgementWaitMs: 3 * 24 * 3600_000,
+};
 
 export interface OrderInput {
   orderId: string;

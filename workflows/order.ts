@@ -47,15 +47,18 @@ import {
   type SubmitOrder,
 } from './order.contract.js';
 import { writesInOrder, writesWhereCalled } from './writes.js';
+import { failureTypeOf, messageOf, policyFallout, StepFailed } from './fallout.js';
+import type { FalloutCause, FalloutStep } from '../domain/fallout.js';
 
 const dbRetry = { initialInterval: '1 second', maximumInterval: '1 minute' } as const;
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: dbRetry });
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', localRetryThreshold: '10 seconds', retry: dbRetry });
-const { sendReadyForBilling, compensateOrder } = remote;
+const { compensateOrder } = remote;
 
 /** Activation retries a while (the activation system may be briefly down), then goes to fallout. */
 const activation: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
+  // Long enough to ride out a database blip inside the attempt (activities/database.ts).
+  startToCloseTimeout: '10 minutes',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
@@ -75,6 +78,18 @@ const settledOnCancel = proxyActivities<Activities>({
   heartbeatTimeout: '10 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
+
+/**
+ * Billing calls and compensation retry a while, then go to fallout (BILLING_UNAVAILABLE,
+ * COMPENSATION_FAILED) instead of retrying forever behind a live-looking order.
+ */
+const bounded = (startToCloseTimeout: string, nonRetryableErrorTypes: string[]) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
+  });
+const billingCall = bounded('30 seconds', ['BillingRejected']);
+const compensation = bounded('5 minutes', ['ActivationRejected', 'BillingRejected']);
 
 class OrderCancelled extends Error {}
 
@@ -142,6 +157,12 @@ function orderProcess(orderId: string, settings: OrderSettings) {
    * update answers once taken. Orders started before answered only once cancelled.
    */
   const cancelsAsRequest = settles && patched('order-cancel-as-request');
+  /**
+   * What a failed step does is read from the fallout policy table as the step starts; waits
+   * for acceptance and billing end; compensation and phase 1's deadline go to fallout too.
+   * Orders started before asked the fallout group about every failure and waited without end.
+   */
+  const policies = cancelsAsRequest && patched('order-fallout-policies');
   let cancelRequested = false;
   const sideEffect = <T>(send: () => Promise<T>): Promise<T> => (settles ? CancellationScope.nonCancellable(send) : send());
   // With the settle patch a queued write also survives a cancel that comes before it runs.
@@ -165,6 +186,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
   let falloutCount = 0;
   const provisioning = new CancellationScope();
   const inbox = createInbox({ subjectType: 'order', subjectId: orderId, workflowId, write, rows, handlerRows, answerWithView: !current });
+  const fallout = policyFallout({ orderId, inbox });
 
   setHandler(orderStateQuery, () => ({
     orderId,
@@ -256,8 +278,8 @@ function orderProcess(orderId: string, settings: OrderSettings) {
     await write(() => rows().updateOrder({ orderId, ...u }));
   }
 
-  async function mark(name: MilestoneName, status: MilestoneRecord['status'], orderState?: OrderState) {
-    milestones[name] = { ...milestones[name], status, at: new Date().toISOString() };
+  async function mark(name: MilestoneName, status: MilestoneRecord['status'], orderState?: OrderState, detail?: string) {
+    milestones[name] = { ...milestones[name], status, at: new Date().toISOString(), ...(detail ? { detail } : {}) };
     if (milestones[name].deadline && status === 'done' && Date.now() > Date.parse(milestones[name].deadline!))
       milestones[name].deadlineMissed = true;
     if (orderState) state = orderState;
@@ -295,6 +317,78 @@ function orderProcess(orderId: string, settings: OrderSettings) {
     }
   }
 
+  /**
+   * A step under the fallout table: its rows are read as it starts; a skip is recorded with why
+   * (and what `onSkip` did about it), an abort or a cancel in fallout cancels the order.
+   */
+  async function runStep(
+    name: MilestoneName,
+    falloutStep: FalloutStep,
+    otherwise: FalloutCause,
+    attempt: (n: number, lastCode: FalloutCause | null) => Promise<void>,
+    onSkip?: (reason: string) => Promise<string>,
+  ) {
+    if (!policies) return withFallout(name, (n) => attempt(n, null));
+    const ended = await fallout.settle({
+      name,
+      step: falloutStep,
+      policies: await local.falloutPoliciesFor({ step: falloutStep }),
+      otherwise,
+      attempt,
+      show: async (where, waitsForPeople) => {
+        step = where ?? name;
+        if (waitsForPeople) await setState('held');
+        else if (where === undefined && state === 'held') await setState('inProgress');
+      },
+    });
+    if (ended.end === 'cancel') throw new OrderCancelled(ended.reason);
+    if (ended.end === 'skip') await mark(name, 'skipped', undefined, onSkip ? await onSkip(ended.reason) : ended.reason);
+  }
+
+  const phase1Settled = () =>
+    (['activation1', 'rfb1'] as const).every((m) => ['done', 'notApplicable', 'skipped'].includes(milestones[m].status));
+
+  async function recordPhase1Missed(round: number) {
+    const missed = (['activation1', 'rfb1'] as const).filter((m) => !['done', 'notApplicable', 'skipped'].includes(milestones[m].status));
+    for (const m of missed) milestones[m].deadlineMissed = true;
+    await updateOrder({ milestones: Object.fromEntries(missed.map((m) => [m, milestones[m]])) });
+    await write(() =>
+      rows().notify({
+        id: `${orderId}:deadline:phase1${round > 1 ? `.${round}` : ''}`,
+        kind: 'deadlineMissed',
+        recipient: 'group:fallout',
+        subjectType: 'order',
+        subjectId: orderId,
+        message: `Order ${orderId}: ${missed.join(' and ')} not done within 24 h of submission`,
+      }),
+    );
+    return missed;
+  }
+
+  /**
+   * Phase 1's 24 h under the fallout table: a miss is recorded and told, and (by default) a task
+   * asks the fallout group while the order keeps waiting; the task goes once phase 1 is done.
+   * Retry gives phase 1 the same time again, skip stops watching, cancel cancels the order.
+   */
+  async function watchPhase1ByPolicy() {
+    const ended = await fallout.settle({
+      name: 'phase 1 deadline',
+      step: 'deadline',
+      policies: await local.falloutPoliciesFor({ step: 'deadline' }),
+      otherwise: 'DEADLINE_MISSED',
+      show: async () => {},
+      attempt: async (round) => {
+        if (await condition(phase1Settled, settings.phase1DeadlineMs)) return;
+        const missed = await recordPhase1Missed(round);
+        throw new StepFailed('DEADLINE_MISSED', `${missed.join(' and ')} not done within 24 h of submission`, phase1Settled);
+      },
+    });
+    if (ended.end === 'cancel') {
+      cancelReason ??= ended.reason;
+      provisioning.cancel();
+    }
+  }
+
   return {
     current,
     provisioning,
@@ -318,23 +412,41 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       const name = `activation${phase}` as const;
       if (steps.length === 0) return mark(name, 'notApplicable');
       step = name;
-      await withFallout(name, async () => {
-        await activatePhase({ orderId, phase, steps });
-        await mark(name, 'done');
-      });
+      await runStep(
+        name,
+        'activation',
+        'ACTIVATION_FAILED',
+        async () => {
+          try {
+            await activatePhase({ orderId, phase, steps });
+          } catch (err) {
+            if (policies && failureTypeOf(err) === 'ActivationRejected') throw new StepFailed('ACTIVATION_REJECTED', messageOf(err));
+            throw err;
+          }
+          await mark(name, 'done');
+        },
+        // Skipped: the services whose activation did not succeed stay notActivated.
+        async (reason) => {
+          const notActivated = await write(() => rows().recordSkippedActivation({ orderId, steps }));
+          return `${reason}; not activated: ${notActivated.join(', ') || 'none'}`;
+        },
+      );
     },
 
     async acceptance(phase: 1 | 2, customerId: string) {
       const name = `acceptance${phase}` as const;
       step = name;
-      await withFallout(name, async () => {
-        decision = null;
-        awaitedAcceptance = phase;
-        await mark(name, 'inProgress');
+      await runStep(name, 'acceptance', 'NO_ANSWER', async (n, lastCode) => {
+        // After a wait that ran out, an answer that came while the fallout group looked is kept.
+        if (lastCode !== 'NO_ANSWER') decision = null;
+        if (decision === null) {
+          awaitedAcceptance = phase;
+          await mark(name, 'inProgress');
+        }
         if (!(await condition(() => decision !== null, settings.acceptanceReminderMs))) {
           await write(() =>
             rows().notify({
-              id: `${orderId}:reminder:acceptance${phase}`,
+              id: `${orderId}:reminder:acceptance${phase}${policies && n > 1 ? `.${n}` : ''}`,
               kind: 'acceptanceReminder',
               recipient: `customer:${customerId}`,
               subjectType: 'order',
@@ -342,31 +454,82 @@ function orderProcess(orderId: string, settings: OrderSettings) {
               message: `Order ${orderId} is waiting for your acceptance of phase ${phase}`,
             }),
           );
-          await condition(() => decision !== null);
+          if (!policies) await condition(() => decision !== null);
+          else if (!(await condition(() => decision !== null, settings.acceptanceWaitMs - settings.acceptanceReminderMs))) {
+            const hours = settings.acceptanceWaitMs / 3600_000;
+            throw new StepFailed('NO_ANSWER', `no decision from the customer on phase ${phase} within ${hours} h`, () => decision !== null);
+          }
         }
-        if (decision!.decision === 'rejected')
-          throw ApplicationFailure.nonRetryable(
-            `customer rejected acceptance ${phase}${decision!.comment ? `: ${decision!.comment}` : ''}`,
-          );
+        if (decision!.decision === 'rejected') {
+          const why = `customer rejected acceptance ${phase}${decision!.comment ? `: ${decision!.comment}` : ''}`;
+          throw policies ? new StepFailed('REJECTED', why) : ApplicationFailure.nonRetryable(why);
+        }
       });
     },
 
     async readyForBilling(phase: 1 | 2) {
       const name = `rfb${phase}` as const;
       step = name;
-      await withFallout(name, async (attempt) => {
-        const rfb: RfbState = { id: `${orderId}:rfb:${phase}${attempt > 1 ? `.${attempt}` : ''}`, phase, status: 'sent' };
-        // Known before the send, so billing's answer is taken however quickly it comes (between
-        // the order-writes-in-order and order-side-effects-settle patches it was known only after).
-        const knownBeforeSend = !current || settles;
-        if (knownBeforeSend) rfbs.push(rfb);
-        const sent = await sideEffect(() => sendReadyForBilling({ orderId, phase, rfbId: rfb.id, milestone: milestones[name] }));
-        if (!knownBeforeSend) rfbs.push(rfb);
-        // An answer that came while the send was still returning keeps its record.
-        if (!settles || rfb.status === 'sent') milestones[name] = sent;
-        await condition(() => rfb.status !== 'sent');
-        if (rfb.status === 'rejected') throw ApplicationFailure.nonRetryable(`billing rejected ${rfb.id}`);
-      });
+      const latest = () => rfbs.filter((r) => r.phase === phase).at(-1);
+      const send = async (rfb: RfbState) => {
+        try {
+          return await sideEffect(() =>
+            (policies ? billingCall : remote).sendReadyForBilling({ orderId, phase, rfbId: rfb.id, milestone: milestones[name] }),
+          );
+        } catch (err) {
+          if (!policies || isCancellation(err)) throw err;
+          throw new StepFailed(failureTypeOf(err) === 'BillingRejected' ? 'REJECTED' : 'BILLING_UNAVAILABLE', messageOf(err));
+        }
+      };
+      await runStep(
+        name,
+        'rfb',
+        'BILLING_UNAVAILABLE',
+        async (attempt, lastCode) => {
+          // Unanswered or not delivered: the same RFB again (billing takes it once); rejected: a new one.
+          const again = lastCode === 'NO_ANSWER' || lastCode === 'BILLING_UNAVAILABLE' ? latest() : undefined;
+          const count = rfbs.filter((r) => r.phase === phase).length;
+          const suffix = policies ? (count > 0 ? `.${count + 1}` : '') : attempt > 1 ? `.${attempt}` : '';
+          const rfb: RfbState = again ?? { id: `${orderId}:rfb:${phase}${suffix}`, phase, status: 'sent' };
+          // Known before the send, so billing's answer is taken however quickly it comes (between
+          // the order-writes-in-order and order-side-effects-settle patches it was known only after).
+          const knownBeforeSend = !current || settles;
+          if (knownBeforeSend && !again) rfbs.push(rfb);
+          // An answer that came while the fallout group looked needs no resend.
+          if (rfb.status === 'sent') {
+            const sent = await send(rfb);
+            if (!knownBeforeSend) rfbs.push(rfb);
+            // An answer that came while the send was still returning keeps its record.
+            if (!settles || rfb.status === 'sent') milestones[name] = sent;
+          }
+          if (!policies) await condition(() => rfb.status !== 'sent');
+          else if (!(await condition(() => rfb.status !== 'sent', settings.rfbAcknowledgementWaitMs))) {
+            const hours = settings.rfbAcknowledgementWaitMs / 3600_000;
+            throw new StepFailed('NO_ANSWER', `billing did not acknowledge ${rfb.id} within ${hours} h`, () => rfb.status !== 'sent');
+          }
+          if (rfb.status === 'rejected') {
+            if (policies) throw new StepFailed('REJECTED', `billing rejected ${rfb.id}`);
+            throw ApplicationFailure.nonRetryable(`billing rejected ${rfb.id}`);
+          }
+        },
+        // Skipped: billing withdraws the RFB it holds unanswered, so nothing bills this phase.
+        async (reason) => {
+          const open = latest();
+          if (open?.status !== 'sent') return `billing not started for phase ${phase}: ${reason}`;
+          open.status = 'withdrawn';
+          const withdrawal = await fallout.settle({
+            name: `withdrawal of ${open.id}`,
+            step: 'rfb',
+            policies: await local.falloutPoliciesFor({ step: 'rfb' }),
+            otherwise: 'BILLING_UNAVAILABLE',
+            show: async (where) => void (step = where ?? name),
+            attempt: () => sideEffect(() => billingCall.withdrawReadyForBilling({ orderId, rfbId: open.id, reason })),
+          });
+          if (withdrawal.end === 'cancel') throw new OrderCancelled(withdrawal.reason);
+          const told = withdrawal.end === 'done' ? `${open.id} withdrawn` : `withdrawal of ${open.id} not confirmed (${withdrawal.reason})`;
+          return `billing not started for phase ${phase}: ${reason}; ${told}`;
+        },
+      );
     },
 
     async manualTasks(steps: PlanStep[]) {
@@ -389,6 +552,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
 
     /** Seed 003: activation 1 and RFB 1 are due 24 h after submission; a miss is recorded and told. */
     async watchPhase1Deadline() {
+      if (policies) return watchPhase1ByPolicy();
       await sleep(settings.phase1DeadlineMs);
       const missed = (['activation1', 'rfb1'] as const).filter(
         (m) => milestones[m].status !== 'done' && milestones[m].status !== 'notApplicable',
@@ -424,8 +588,31 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       inbox.cancelOpen();
       // Compensation must run even though the provisioning scope was cancelled, and (with the
       // settle patch) after every write queued before it, so no late write undoes it.
-      const undo = () => CancellationScope.nonCancellable(() => compensateOrder({ orderId, reason: cancelReason ?? failure }));
+      const reason = cancelReason ?? failure;
+      const undo = () => CancellationScope.nonCancellable(() => compensateOrder({ orderId, reason }));
       if (cancelRequested) await write(() => rows().recordCancellation({ orderId, state: 'inProgress' }));
+      if (policies) {
+        // A compensation that keeps failing goes to fallout: retried by rule, then people decide.
+        const undone = await fallout.settle({
+          name: 'compensation',
+          step: 'deactivation',
+          policies: await local.falloutPoliciesFor({ step: 'deactivation' }),
+          otherwise: 'COMPENSATION_FAILED',
+          show: async (where) => void (step = where ?? 'cancelled'),
+          attempt: () => write(() => CancellationScope.nonCancellable(() => compensation.compensateOrder({ orderId, reason }))),
+        });
+        if (undone.end !== 'done') {
+          // Given up in fallout: what is left is undone by hand, and the cancel request says so.
+          await write(() => rows().recordCompensationGivenUp({ orderId, reason }));
+          state = 'cancelled';
+          if (cancelRequested)
+            await write(() => rows().recordCancellation({ orderId, state: 'terminatedWithError', error: undone.reason }));
+          return;
+        }
+        state = 'cancelled';
+        if (cancelRequested) await write(() => rows().recordCancellation({ orderId, state: 'done' }));
+        return;
+      }
       await (settles ? write(undo) : undo());
       state = 'cancelled';
       if (cancelRequested) await write(() => rows().recordCancellation({ orderId, state: 'done' }));

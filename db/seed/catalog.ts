@@ -1,9 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { catalogue } from '../../catalog/datahost.js';
+import { defaultFalloutPolicies } from '../../catalog/fallout-policies.js';
 import type { Db } from '../client.js';
-import { productComponents, products } from '../schema.js';
+import { falloutPolicies, productComponents, products } from '../schema.js';
 
-/** Upserts the shipped catalogue; run at every start, so a changed price or new row lands. */
+/**
+ * Seeds the business rules shipped in catalog/, at every start. The catalogue is upserted, so a
+ * changed price or new row lands; a fallout policy is only added when missing, so an admin's
+ * change survives a restart.
+ */
 export async function seedCatalogue(db: Db): Promise<void> {
   for (const p of catalogue) {
     const { components, ...product } = p;
@@ -16,4 +21,5 @@ export async function seedCatalogue(db: Db): Promise<void> {
       await db.insert(productComponents).values(row).onConflictDoUpdate({ target: productComponents.id, set: row });
     }
   }
+  await db.insert(falloutPolicies).values(defaultFalloutPolicies).onConflictDoNothing();
 }

@@ -101,7 +101,7 @@ describe('order workflow, on the clock', () => {
     ).toEqual([]);
   });
 
-  it('records a missed 24 h deadline, tells the fallout group, and reminds the customer after 48 h', async () => {
+  it('records a missed 24 h deadline, tells the fallout group with a task while the order waits on, and reminds the customer after 48 h', async () => {
     const o = await start([]);
     await o.until((s) => s.waitingFor.includes('acceptance1'));
     await env.sleep(hours(24) + 60_000);
@@ -109,9 +109,22 @@ describe('order workflow, on the clock', () => {
     expect(s.milestones.activation1.deadlineMissed).toBeUndefined(); // activation 1 was on time
     expect((await orderRow(o.orderId)).milestones.rfb1).toMatchObject({ deadlineMissed: true });
     const told = await database.db.select().from(notifications).where(eq(notifications.subjectId, o.orderId));
-    expect(told).toEqual([
-      expect.objectContaining({ kind: 'deadlineMissed', recipient: 'group:fallout', message: expect.stringContaining('rfb1') }),
-    ]);
+    expect(told).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'deadlineMissed', recipient: 'group:fallout', message: expect.stringContaining('rfb1') }),
+      ]),
+    );
+    // The fallout group gets a task; the order is not held, it keeps waiting for the customer.
+    expect(s.state).toBe('inProgress');
+    const [deadlineTask] = await database.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.subjectId, o.orderId), eq(tasks.kind, 'fallout')));
+    expect(deadlineTask).toMatchObject({
+      group: 'fallout',
+      status: 'opened',
+      input: expect.objectContaining({ errorCode: 'DEADLINE_MISSED' }),
+    });
 
     await env.sleep(hours(24));
     const reminded = await database.db
@@ -122,8 +135,11 @@ describe('order workflow, on the clock', () => {
     expect(o.view.customerId).toMatch(/^CUST-/);
     // A late acceptance and acknowledgement still complete phase 1, and the miss stays recorded.
     await completePhase1(o);
-    const after = await o.until((s) => s.milestones.rfb1.status === 'done');
+    const after = await o.until((s) => s.milestones.rfb1.status === 'done' && s.openTaskIds.length === 0);
     expect(after.milestones.rfb1.deadlineMissed).toBe(true);
+    // Phase 1 done: the deadline's task is withdrawn, nobody has to answer it any more.
+    const [withdrawn] = await database.db.select().from(tasks).where(eq(tasks.id, deadlineTask!.id));
+    expect(withdrawn!.status).toBe('cancelled');
   });
 
   it('holds activation 2 until every manual task is completed, however long that takes', async () => {
