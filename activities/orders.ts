@@ -1,7 +1,8 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { and, asc, desc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { whileDatabaseDown } from './database.js';
+import { heartbeating } from './heartbeat.js';
 import {
   cancellationIdFor,
   cancellationStates,
@@ -286,6 +287,19 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
     }
   }
 
+  /** RFBs withdrawn, open tasks cancelled, activations reversed, services terminated, order cancelled. */
+  async function compensate(c: { orderId: string; reason: string }, attempt: number): Promise<void> {
+    const now = new Date();
+    await withdrawFromBilling(c.orderId, c.reason, now.toISOString().slice(0, 10));
+    await cancelOpenTasks(c.orderId, c.reason, now);
+    await deactivateSent(c.orderId, attempt);
+    await db.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
+    await db.transaction(async (tx) => {
+      await tx.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
+      await recordOrderEvents(tx, c.orderId, { state: 'cancelled' });
+    });
+  }
+
   return {
     updateOrder,
 
@@ -329,14 +343,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
      * the calls already sent still finish and are recorded, and the workflow waits for that.
      */
     async activatePhase(p: { orderId: string; phase: 1 | 2; steps: PlanStep[] }): Promise<{ activated: number }> {
-      const context = Context.current();
-      const beating = setInterval(() => context.heartbeat(), 1_000);
-      context.heartbeat();
-      try {
-        return await activate(p, context.info.attempt);
-      } finally {
-        clearInterval(beating);
-      }
+      return heartbeating((context) => activate(p, context.info.attempt));
     },
 
     /**
@@ -459,15 +466,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
 
     /** Cancellation undoes in reverse: RFBs withdrawn, open tasks cancelled, activations reversed. */
     async compensateOrder(c: { orderId: string; reason: string }): Promise<void> {
-      const now = new Date();
-      await withdrawFromBilling(c.orderId, c.reason, now.toISOString().slice(0, 10));
-      await cancelOpenTasks(c.orderId, c.reason, now);
-      await deactivateSent(c.orderId, Context.current().info.attempt);
-      await db.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
-      await db.transaction(async (tx) => {
-        await tx.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
-        await recordOrderEvents(tx, c.orderId, { state: 'cancelled' });
-      });
+      await heartbeating((context) => compensate(c, context.info.attempt));
     },
   };
 }

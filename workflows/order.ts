@@ -83,13 +83,15 @@ const settledOnCancel = proxyActivities<Activities>({
  * Billing calls and compensation retry a while, then go to fallout (BILLING_UNAVAILABLE,
  * COMPENSATION_FAILED) instead of retrying forever behind a live-looking order.
  */
-const bounded = (startToCloseTimeout: string, nonRetryableErrorTypes: string[]) =>
+const bounded = (startToCloseTimeout: string, nonRetryableErrorTypes: string[], heartbeatTimeout?: string) =>
   proxyActivities<Activities>({
     startToCloseTimeout,
+    heartbeatTimeout,
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
   });
 const billingCall = bounded('30 seconds', ['BillingRejected']);
-const compensation = bounded('5 minutes', ['ActivationRejected', 'BillingRejected']);
+// Heartbeats: a worker dying mid-compensation is noticed in seconds, not after the 10 minutes.
+const compensation = bounded('10 minutes', ['ActivationRejected', 'BillingRejected'], '10 seconds');
 
 class OrderCancelled extends Error {}
 

@@ -5,7 +5,10 @@
  * again only on purpose: a changed history is what replay guards against.
  *
  * The order recipes cover every branch the order workflow has: completed, each fallout outcome
- * (retry, skip, cancel), cancelled by the customer mid-flow, and the missed phase-1 deadline.
+ * (retry, skip, cancel), cancelled by the customer mid-flow, and the missed phase-1 deadline;
+ * and each fallout cause of the policy table: retries by rule that heal, a refused activation
+ * skipped, unanswered acceptance and RFB, billing down, the deadline's task, a compensation
+ * retried or given up, and an abort by policy.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,11 +22,12 @@ import { freePort, startDevServer } from '../../runtime/temporal-server.js';
 import { bundleWorkflows } from '../../runtime/worker.js';
 import { createTestActivities } from './activities.js';
 import { addNote, inspectionSubject, proceed } from './workflows.js';
-import { ActivationSimulator, type ActivationRequest } from '../../activities/adapters/activation.js';
-import { PullBillingSystem } from '../../activities/adapters/billing.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ActivationSimulator, type ActivationRequest, type DeactivationRequest } from '../../activities/adapters/activation.js';
+import { PullBillingSystem, type ReadyForBilling } from '../../activities/adapters/billing.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database } from '../../db/client.js';
-import { activations, notifications } from '../../db/schema.js';
+import { activations, falloutPolicies, notifications } from '../../db/schema.js';
 import { seedCatalogue } from '../../db/seed/catalog.js';
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { acceptanceUpdate, cancelOrderUpdate, defaultOrderSettings, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
@@ -35,12 +39,28 @@ import { createScratchDatabase } from '../../db/scratch.js';
 /** The activation system, down for the orders a recipe chooses: an outage that retries cannot cure. */
 class ActivationOutage extends ActivationSimulator {
   readonly down = new Set<string>();
+  /** Orders whose activations the system refuses (4xx), or whose deactivations. */
+  readonly refusing = new Set<string>();
+  readonly refusingDeactivation = new Set<string>();
   /** Orders for which the system answers only after this many ms. */
   readonly slow = new Map<string, number>();
   override async activate(r: ActivationRequest) {
     if (this.down.has(r.orderId)) throw new Error('activation system unavailable');
+    if (this.refusing.has(r.orderId)) throw ApplicationFailure.nonRetryable(`unknown service ${r.serviceId} (422)`, 'ActivationRejected');
     await new Promise((resolve) => setTimeout(resolve, this.slow.get(r.orderId) ?? 0));
     return super.activate(r);
+  }
+  override async deactivate(r: DeactivationRequest) {
+    if (this.refusingDeactivation.has(r.orderId)) throw ApplicationFailure.nonRetryable('deactivation refused (409)', 'ActivationRejected');
+    return super.deactivate(r);
+  }
+}
+
+/** Billing that reads RFBs from us (pull), down for the orders a recipe chooses. */
+class BillingOutage extends PullBillingSystem {
+  readonly down = new Set<string>();
+  override async sendReadyForBilling(rfb?: ReadyForBilling) {
+    if (rfb && this.down.has(rfb.orderId)) throw new Error('billing unavailable (503)');
   }
 }
 
@@ -49,6 +69,7 @@ interface Recording {
   taskQueue: string;
   database: Database;
   activation: ActivationOutage;
+  billing: BillingOutage;
   /** Moves the time-skipping server's clock; only for recipes with `timeSkipping`. */
   sleep(ms: number): Promise<void>;
 }
@@ -95,6 +116,14 @@ export const retiredHistories = [
   // Before patched('order-cancel-as-request'): the cancel update answered only once cancelled.
   { file: 'order-cancelled-midflow-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-3DC265783CEA9AD4' },
   { file: 'order-cancelled-mid-activation-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-AF2EA6CFF904907E' },
+  // Before patched('order-fallout-policies'): every failure asked people; waits, compensation and the deadline had no fallout.
+  { file: 'order-completed-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-9AE1B6F2B15D9A45' },
+  { file: 'order-fallout-retry-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-48E9E04CEC22B37E' },
+  { file: 'order-fallout-skip-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-3F6DCD10F1AE6BD9' },
+  { file: 'order-fallout-cancel-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-99644BE8DDB46D96' },
+  { file: 'order-deadline-missed-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-EB5D71B044E00C86' },
+  { file: 'order-cancelled-midflow-v6-cancel-as-request.json', workflowId: 'order-ORD-3DC265783CEA9AD4' },
+  { file: 'order-cancelled-mid-activation-v6-cancel-as-request.json', workflowId: 'order-ORD-AF2EA6CFF904907E' },
 ];
 
 /**
@@ -129,10 +158,12 @@ async function acknowledgeRfb(o: RecordedOrder, phase: 1 | 2, status: 'accepted'
   });
 }
 
-/** Waits for the order to be held in fallout and completes the fallout task with `outcome`. */
-async function decideFallout(o: RecordedOrder, outcome: { action: 'retry' | 'skip' | 'cancel'; reason?: string }) {
-  const held = await o.until((s) => s.state === 'held' && s.openTaskIds.some((id) => id.includes(':fallout:')));
-  const taskId = held.openTaskIds.find((id) => id.includes(':fallout:'))!;
+/** Waits for the order to be held in fallout (or, `at`, for that step's task) and completes the fallout task with `outcome`. */
+async function decideFallout(o: RecordedOrder, outcome: { action: 'retry' | 'skip' | 'cancel'; reason?: string }, at?: string) {
+  const held = await o.until((s) =>
+    at ? s.step === `fallout: ${at}` : s.state === 'held' && s.openTaskIds.some((id) => id.includes(':fallout:')),
+  );
+  const taskId = held.openTaskIds.filter((id) => id.includes(':fallout:')).at(-1)!;
   await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId, action: 'complete', actor: operator, outcome }] });
 }
 
@@ -278,6 +309,162 @@ export const recipes: Recipe[] = [
       return finishWithoutPhase2(o);
     },
   },
+  {
+    // Activation 1 finds the activation system down through the activity's retries; the policy
+    // retries it 15 minutes later, when the system is back: healed without a task.
+    file: 'order-fallout-retry-by-rule.json',
+    workflowId: 'order-ORD-A90F0A47D866D61F',
+    timeSkipping: true,
+    async run(r) {
+      r.activation.down.add(this.workflowId.replace(/^order-/, ''));
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0008', 'recorded-fallout-retry-by-rule', []);
+      await r.sleep(5 * 60_000);
+      await o.until((s) => s.step.startsWith('retrying activation1'));
+      r.activation.down.delete(o.orderId);
+      await r.sleep(20 * 60_000);
+      await accept(o, 1);
+      await acknowledgeRfb(o, 1);
+      return finishWithoutPhase2(o);
+    },
+  },
+  {
+    // The activation system refuses activation 1 (4xx): a task at once; the fallout group skips
+    // it, its services stay notActivated, and the order completes.
+    file: 'order-activation-refused-skip.json',
+    workflowId: 'order-ORD-456016A95173BA4F',
+    async run(r) {
+      r.activation.refusing.add(this.workflowId.replace(/^order-/, ''));
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0009', 'recorded-activation-refused-skip', []);
+      await decideFallout(o, { action: 'skip', reason: 'provisioned by hand' });
+      await accept(o, 1);
+      await acknowledgeRfb(o, 1);
+      return finishWithoutPhase2(o);
+    },
+  },
+  {
+    // The customer never answers acceptance 1: reminded, a second wait by rule, then a task;
+    // the customer accepts while it is open, so the task is withdrawn and the order goes on.
+    file: 'order-acceptance-no-answer.json',
+    workflowId: 'order-ORD-689978172E0513CF',
+    timeSkipping: true,
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0010', 'recorded-acceptance-no-answer', []);
+      await o.until((s) => s.waitingFor.includes('acceptance1'));
+      await r.sleep(defaultOrderSettings.acceptanceWaitMs + 60_000);
+      await r.sleep(defaultOrderSettings.acceptanceWaitMs + 60_000);
+      await o.until((s) => s.step === 'fallout: acceptance1');
+      await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 1, decision: 'accepted', actor: 'customer' }] });
+      await acknowledgeRfb(o, 1);
+      return finishWithoutPhase2(o);
+    },
+  },
+  {
+    // Billing never acknowledges RFB 1: sent again by rule, then a task; the fallout group skips
+    // it, so the RFB is withdrawn at billing and billing not started; the 24 h task goes with it.
+    file: 'order-rfb-no-answer-skip.json',
+    workflowId: 'order-ORD-5D05C5FB6360AF5F',
+    timeSkipping: true,
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0011', 'recorded-rfb-no-answer-skip', []);
+      await accept(o, 1);
+      await o.until((s) => rfbSent(s, 1) !== undefined);
+      await r.sleep(defaultOrderSettings.rfbAcknowledgementWaitMs + 60_000);
+      await r.sleep(defaultOrderSettings.rfbAcknowledgementWaitMs + 60_000);
+      await decideFallout(o, { action: 'skip', reason: 'billed by hand' }, 'rfb1');
+      return finishWithoutPhase2(o);
+    },
+  },
+  {
+    // Billing is down through the RFB send's retries; the policy sends it again 10 minutes later.
+    file: 'order-billing-down-retry.json',
+    workflowId: 'order-ORD-3B59F02A67467EB8',
+    timeSkipping: true,
+    async run(r) {
+      r.billing.down.add(this.workflowId.replace(/^order-/, ''));
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0012', 'recorded-billing-down-retry', []);
+      await accept(o, 1);
+      await r.sleep(5 * 60_000);
+      await o.until((s) => s.step.startsWith('retrying rfb1'));
+      r.billing.down.delete(o.orderId);
+      await r.sleep(15 * 60_000);
+      await acknowledgeRfb(o, 1);
+      return finishWithoutPhase2(o);
+    },
+  },
+  {
+    // Phase 1 misses its 24 h; the fallout group cancels from the deadline's task: compensated.
+    file: 'order-deadline-cancel.json',
+    workflowId: 'order-ORD-7A4DD4FFBA957F3F',
+    timeSkipping: true,
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0013', 'recorded-deadline-cancel', []);
+      await o.until((s) => s.waitingFor.includes('acceptance1'));
+      await r.sleep(defaultOrderSettings.phase1DeadlineMs + 60_000);
+      const late = await o.until((s) => s.openTaskIds.some((id) => id.includes(':fallout:')));
+      const taskId = late.openTaskIds.find((id) => id.includes(':fallout:'))!;
+      await o.handle.executeUpdate(taskActionUpdate, {
+        args: [{ taskId, action: 'complete', actor: operator, outcome: { action: 'cancel', reason: 'customer unreachable' } }],
+      });
+      return o.handle.result();
+    },
+  },
+  {
+    // The customer cancels; deactivation is refused, retried by rule, then a task; once the
+    // activation system takes it again the fallout group retries and the cancel completes.
+    file: 'order-compensation-fallout-retry.json',
+    workflowId: 'order-ORD-582CB42CAD8F4B24',
+    timeSkipping: true,
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0014', 'recorded-compensation-fallout-retry', []);
+      await o.until((s) => s.waitingFor.includes('acceptance1'));
+      r.activation.refusingDeactivation.add(o.orderId);
+      await o.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed plans', actor: 'customer' }] });
+      await r.sleep(3600_000);
+      await o.until((s) => s.step === 'fallout: compensation');
+      r.activation.refusingDeactivation.delete(o.orderId);
+      await decideFallout(o, { action: 'retry' }, 'compensation');
+      return o.handle.result();
+    },
+  },
+  {
+    // As above, but the fallout group gives the compensation up (undone by hand): the order is
+    // cancelled and its cancel request ends terminatedWithError.
+    file: 'order-compensation-given-up.json',
+    workflowId: 'order-ORD-2C51A3FECE2E9E6B',
+    timeSkipping: true,
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0015', 'recorded-compensation-given-up', []);
+      await o.until((s) => s.waitingFor.includes('acceptance1'));
+      r.activation.refusingDeactivation.add(o.orderId);
+      await o.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed plans', actor: 'customer' }] });
+      await r.sleep(3600_000);
+      await decideFallout(o, { action: 'skip', reason: 'deactivated by hand' }, 'compensation');
+      return o.handle.result();
+    },
+  },
+  {
+    // With acceptance.REJECTED set to abort, a rejected acceptance cancels the order by rule.
+    file: 'order-policy-abort.json',
+    workflowId: 'order-ORD-FCF638AC7DD63944',
+    async run(r) {
+      const row = eq(falloutPolicies.id, 'acceptance.REJECTED');
+      await r.database.db
+        .update(falloutPolicies)
+        .set({ first: { kind: 'abort' } })
+        .where(row);
+      try {
+        const o = await startRecordedOrder(r, this.workflowId, 'REC-0016', 'recorded-policy-abort', []);
+        await o.until((s) => s.waitingFor.includes('acceptance1'));
+        await o.handle.executeUpdate(acceptanceUpdate, { args: [{ phase: 1, decision: 'rejected', actor: 'customer' }] });
+        return await o.handle.result();
+      } finally {
+        await r.database.db
+          .update(falloutPolicies)
+          .set({ first: { kind: 'manual' } })
+          .where(row);
+      }
+    },
+  },
 ];
 
 /** Polls for the acceptance reminder: the order's state does not show it, its notification row does. */
@@ -361,7 +548,8 @@ async function main(names: string[]) {
   await seedCatalogue(database.db);
   const workflowBundle = await bundleWorkflows(fileURLToPath(new URL('./workflows.ts', import.meta.url)));
   const activation = new ActivationOutage();
-  const activities = { ...createTestActivities(), ...createActivities({ db: database.db, activation, billing: new PullBillingSystem() }) };
+  const billing = new BillingOutage();
+  const activities = { ...createTestActivities(), ...createActivities({ db: database.db, activation, billing }) };
   try {
     for (const timeSkipping of [false, true]) {
       const batch = selected.filter((r) => (r.timeSkipping ?? false) === timeSkipping);
@@ -372,7 +560,7 @@ async function main(names: string[]) {
       try {
         await worker.runUntil(async () => {
           for (const recipe of batch) {
-            const result = await recipe.run({ client: server.client, taskQueue, database, activation, sleep: server.sleep });
+            const result = await recipe.run({ client: server.client, taskQueue, database, activation, billing, sleep: server.sleep });
             const path = fileURLToPath(new URL(`../histories/${recipe.file}`, import.meta.url));
             writeFileSync(path, historyJson(cli, server.address, recipe.workflowId));
             // A file that does not replay today is no fixture: fail here, not in the next test run.
