@@ -167,7 +167,20 @@ async function decideFallout(o: RecordedOrder, outcome: { action: 'retry' | 'ski
   await o.handle.executeUpdate(taskActionUpdate, { args: [{ taskId, action: 'complete', actor: operator, outcome }] });
 }
 
-/** Phase 2 of an order without phase-2 components or manual tasks: acceptance 2 and RFB 2. */
+/**
+ * An order the customer cancels while its deactivations are refused: an hour later (the
+ * policy's retries spent) its compensation waits in fallout.
+ */
+async function cancelledWithDeactivationRefused(r: Recording, workflowId: string, taxId: string, externalId: string) {
+  const o = await startRecordedOrder(r, workflowId, taxId, externalId, []);
+  await o.until((s) => s.waitingFor.includes('acceptance1'));
+  r.activation.refusingDeactivation.add(o.orderId);
+  await o.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed plans', actor: 'customer' }] });
+  await r.sleep(3600_000);
+  await o.until((s) => s.step === 'fallout: compensation');
+  return o;
+}
+
 /** An order with nothing for phase 2 and no manual task ends after RFB 1: no acceptance 2, no RFB 2. */
 const finishWithoutPhase2 = (o: RecordedOrder) => o.handle.result();
 
@@ -415,12 +428,7 @@ export const recipes: Recipe[] = [
     workflowId: 'order-ORD-582CB42CAD8F4B24',
     timeSkipping: true,
     async run(r) {
-      const o = await startRecordedOrder(r, this.workflowId, 'REC-0014', 'recorded-compensation-fallout-retry', []);
-      await o.until((s) => s.waitingFor.includes('acceptance1'));
-      r.activation.refusingDeactivation.add(o.orderId);
-      await o.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed plans', actor: 'customer' }] });
-      await r.sleep(3600_000);
-      await o.until((s) => s.step === 'fallout: compensation');
+      const o = await cancelledWithDeactivationRefused(r, this.workflowId, 'REC-0014', 'recorded-compensation-fallout-retry');
       r.activation.refusingDeactivation.delete(o.orderId);
       await decideFallout(o, { action: 'retry' }, 'compensation');
       return o.handle.result();
@@ -433,11 +441,7 @@ export const recipes: Recipe[] = [
     workflowId: 'order-ORD-2C51A3FECE2E9E6B',
     timeSkipping: true,
     async run(r) {
-      const o = await startRecordedOrder(r, this.workflowId, 'REC-0015', 'recorded-compensation-given-up', []);
-      await o.until((s) => s.waitingFor.includes('acceptance1'));
-      r.activation.refusingDeactivation.add(o.orderId);
-      await o.handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed plans', actor: 'customer' }] });
-      await r.sleep(3600_000);
+      const o = await cancelledWithDeactivationRefused(r, this.workflowId, 'REC-0015', 'recorded-compensation-given-up');
       await decideFallout(o, { action: 'skip', reason: 'deactivated by hand' }, 'compensation');
       return o.handle.result();
     },

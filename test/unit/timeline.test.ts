@@ -89,6 +89,7 @@ describe('toTimeline on an order history', () => {
         'recordRfbAcknowledgement',
         'recordTaskAction',
         'completeOrder',
+        'falloutPoliciesFor',
       ]),
     );
     expect(local.every((e) => e.kind === 'activity' && e.attempt === 1)).toBe(true);
@@ -96,6 +97,8 @@ describe('toTimeline on an order history', () => {
       'patch order-writes-in-order',
       'patch order-side-effects-settle',
       'patch order-phase-2-only-when-delivered',
+      'patch order-cancel-as-request',
+      'patch order-fallout-policies',
     ]);
   });
 
