@@ -7,6 +7,7 @@ import type { ActivationSystem } from './adapters/activation.js';
 import type { BillingSystem } from './adapters/billing.js';
 import { billingActivities } from './billing.js';
 import { inboxActivities } from './inbox.js';
+import { caseActivities } from './cases.js';
 import { orderActivities } from './orders.js';
 
 export interface ActivityDeps {
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...orders,
     ...billingActivities(deps.db, deps.billing, (u, executor) => orders.updateOrder(u, executor)),
     ...inboxActivities(deps.db),
+    ...caseActivities(deps.db),
   };
 }
 

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, asc, desc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { isUniqueViolation, type Db } from '../db/client.js';
 import { whileDatabaseDown } from './database.js';
+import { enterCustomerAndContact } from './customers.js';
 import { heartbeating } from './heartbeat.js';
 import {
   cancellationIdFor,
@@ -15,9 +16,7 @@ import {
 import {
   activations,
   cancelRequests,
-  contacts,
   falloutPolicies,
-  customers,
   orderEvents,
   orderItems,
   productOrders,
@@ -32,12 +31,6 @@ import type { ActivationResult, ActivationSystem } from './adapters/activation.j
 import type { BillingSystem } from './adapters/billing.js';
 
 export const serviceIdFor = (orderId: string, step: PlanStep) => `${orderId}:svc:${step.key}`;
-
-/** PostgreSQL's unique_violation, as postgres.js or PGlite raise it (drizzle may wrap it). */
-const isUniqueViolation = (err: unknown): boolean => {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) if ((e as { code?: string }).code === '23505') return true;
-  return false;
-};
 
 /** The hub's outbox: what changed, in the transaction that changes it. */
 async function recordOrderEvents(
@@ -83,34 +76,13 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
   /** The order's rows in one transaction: customer (when new), contact, order, items, services. */
   function writeOrder(s: SubmitOrder, milestones: Milestones): Promise<{ customerId: string }> {
     return db.transaction(async (tx) => {
-      let customerId = s.customerId;
-      if ('id' in s.customer) {
-        const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, s.customerId));
-        if (!found) throw ApplicationFailure.nonRetryable(`No customer ${s.customerId}`, 'CUSTOMER_NOT_FOUND');
-      } else {
-        await tx
-          .insert(customers)
-          .values({ id: s.customerId, name: s.customer.name, taxId: s.customer.taxId })
-          .onConflictDoNothing({ target: customers.taxId });
-        // Registered a moment ago by another order under its own id: that customer it is.
-        const [found] = await tx.select({ id: customers.id }).from(customers).where(eq(customers.taxId, s.customer.taxId));
-        customerId = found!.id;
-      }
-      // Seed 003: "if the contact is not in the system it is entered"; an existing one is updated.
-      const [contact] = await tx
-        .insert(contacts)
-        .values({ customerId, name: s.contact.name, email: s.contact.email.toLowerCase(), phone: s.contact.phone ?? null })
-        .onConflictDoUpdate({
-          target: [contacts.customerId, contacts.email],
-          set: { name: s.contact.name, phone: s.contact.phone ?? null },
-        })
-        .returning({ id: contacts.id });
+      const { customerId, contactId } = await enterCustomerAndContact(tx, s);
       const entered = await tx
         .insert(productOrders)
         .values({
           id: s.orderId,
           customerId,
-          contactId: contact!.id,
+          contactId,
           externalId: s.externalId,
           requestHash: s.requestHash,
           idempotencyKey: s.idempotencyKey ?? null,

@@ -9,6 +9,7 @@ import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } 
 import { z } from 'zod';
 import type { TaskRefusal } from '../workflows/inbox.contract.js';
 import type { OrderRefusal } from '../workflows/order.contract.js';
+import type { caseRefusals } from '../workflows/case.contract.js';
 
 /** The API's own codes; workflows' refusal codes come from their contracts. */
 type ApiCode =
@@ -23,6 +24,10 @@ type ApiCode =
   | 'CALLBACK_NOT_ALLOWED'
   | 'CANCEL_REQUEST_NOT_FOUND'
   | 'FALLOUT_POLICY_NOT_FOUND'
+  | 'CASE_NOT_FOUND'
+  | 'ESCALATION_RULE_NOT_FOUND'
+  | 'UNKNOWN_SYMPTOM'
+  | 'SATISFACTION_ALREADY_GIVEN'
   | 'POLICY_NOT_ALLOWED'
   | 'SIMULATOR_NOT_RUNNING'
   | 'UNKNOWN_OFFERING'
@@ -34,7 +39,7 @@ type ApiCode =
   | 'CUSTOMER_NOT_FOUND'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
-export type ErrorCode = ApiCode | TaskRefusal | OrderRefusal;
+export type ErrorCode = ApiCode | TaskRefusal | OrderRefusal | (typeof caseRefusals)[number];
 
 /** Every code's status; a code missing here fails to compile. */
 const statusByCode = {
@@ -50,6 +55,13 @@ const statusByCode = {
   CALLBACK_NOT_ALLOWED: 422,
   CANCEL_REQUEST_NOT_FOUND: 404,
   FALLOUT_POLICY_NOT_FOUND: 404,
+  CASE_NOT_FOUND: 404,
+  ESCALATION_RULE_NOT_FOUND: 404,
+  UNKNOWN_SYMPTOM: 422,
+  SATISFACTION_ALREADY_GIVEN: 409,
+  CASE_STATUS_CONFLICT: 409,
+  TRIAGE_NOT_FOR_KIND: 422,
+  CASE_CONFLICT: 409,
   POLICY_NOT_ALLOWED: 422,
   SIMULATOR_NOT_RUNNING: 404,
   TASK_NOT_FOUND: 404,

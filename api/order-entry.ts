@@ -130,7 +130,7 @@ export const customerIdFor = (taxId: string) => `CUST-${sha256(taxId).slice(0, 1
  * its tax id gives it. Resolved before the order id, so `{ id }` and `{ name, taxId }` of one
  * customer name the same order.
  */
-export async function resolveCustomer(db: Db, request: OrderRequest): Promise<string> {
+export async function resolveCustomer(db: Db, request: Pick<OrderRequest, 'customer'>): Promise<string> {
   const where = 'id' in request.customer ? eq(customers.id, request.customer.id) : eq(customers.taxId, request.customer.taxId);
   const [found] = await db.select({ id: customers.id }).from(customers).where(where);
   if (found) return found.id;
@@ -140,19 +140,50 @@ export async function resolveCustomer(db: Db, request: OrderRequest): Promise<st
 }
 
 /** The request as validated (defaults filled in), fingerprinted: the same body gives the same hash. */
-export const requestHashOf = (request: OrderRequest) => sha256(JSON.stringify(request));
+export const requestHashOf = (request: object) => sha256(JSON.stringify(request));
 
 /**
  * The order id doubles as the idempotency key: derived from the caller's externalId (per
  * customer) or Idempotency-Key (per API key), random when neither is given.
  */
 export function orderIdFor(customerId: string, request: OrderRequest, idempotencyKey: string | undefined, keyId: string): string {
+  return idFor('ORD', customerId, request, idempotencyKey, keyId);
+}
+
+/** An id that doubles as the idempotency key of the request that creates the thing (order, case). */
+export function idFor(
+  prefix: string,
+  customerId: string,
+  request: { externalId?: string },
+  idempotencyKey: string | undefined,
+  keyId: string,
+): string {
   const seed = request.externalId
     ? `external:${customerId}:${request.externalId}`
     : idempotencyKey
       ? `key:${keyId}:${idempotencyKey}`
       : randomUUID();
-  return `ORD-${sha256(seed).slice(0, 16).toUpperCase()}`;
+  return `${prefix}-${sha256(seed).slice(0, 16).toUpperCase()}`;
+}
+
+/**
+ * Answers `created` or `repeated` once an update-with-start is done, or `pending` when that takes
+ * longer than `answerWithinMs`: the caller answers 202 then, and the work is done when a worker
+ * gets to it.
+ */
+export async function answerWithin(
+  recorded: Promise<{ created: boolean }>,
+  answerWithinMs: number,
+): Promise<'created' | 'repeated' | 'pending'> {
+  // Past the deadline nobody awaits the update any more; its failure then shows on the resource.
+  void recorded.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), answerWithinMs)));
+  try {
+    return await Promise.race([recorded.then((r) => (r.created ? ('created' as const) : ('repeated' as const))), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -191,13 +222,5 @@ export async function submitOrder(
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });
-  // Past the deadline nobody awaits the update any more; its failure then shows on the order.
-  void recorded.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), deps.answerWithinMs)));
-  try {
-    return await Promise.race([recorded.then((r) => (r.created ? ('created' as const) : ('repeated' as const))), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return answerWithin(recorded, deps.answerWithinMs);
 }

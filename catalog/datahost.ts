@@ -13,6 +13,10 @@ export interface CatalogueProduct {
   currency: string;
   oneTimeCents: number;
   recurringCents: number;
+  /** What a customer reports when the product fails; defects name one (seed 003, 5.3.4). */
+  symptoms: { id: string; name: string }[];
+  /** The first level's triage list: asked before a defect goes to service management. */
+  triageQuestions: { id: string; text: string }[];
   components: {
     id: string;
     name: string;
@@ -32,6 +36,17 @@ export const datahost: CatalogueProduct = {
   currency: 'EUR',
   oneTimeCents: 15_000,
   recurringCents: 4_900,
+  symptoms: [
+    { id: 'ftp-unreachable', name: 'FTP unreachable' },
+    { id: 'mail-not-delivered', name: 'Mail not delivered' },
+    { id: 'site-down', name: 'Site down' },
+  ],
+  triageQuestions: [
+    { id: 'since', text: 'Since when does it happen?' },
+    { id: 'all-users', text: 'Does it happen for every user and from every network?' },
+    { id: 'changes', text: 'Was anything changed recently (DNS, passwords, software)?' },
+    { id: 'status-page', text: 'Did the customer check the status page for a known outage?' },
+  ],
   components: [
     { id: 'datahost.web-space', name: 'Web space 5 GB', mandatory: true, fulfilment: 'auto-phase-1', oneTimeCents: 0, recurringCents: 0 },
     { id: 'datahost.domain', name: 'Domain name', mandatory: true, fulfilment: 'auto-phase-1', oneTimeCents: 1_500, recurringCents: 150 },

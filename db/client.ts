@@ -85,3 +85,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** PostgreSQL's unique_violation, as postgres.js or PGlite raise it (drizzle may wrap it). */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if ((e as { code?: string }).code === '23505') return true;
+  return false;
+}

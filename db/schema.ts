@@ -21,6 +21,16 @@ import {
 import {
   activationActions,
   activationStatuses,
+  caseChannels,
+  caseEventKinds,
+  caseKinds,
+  caseOrigins,
+  caseSeverities,
+  caseStatuses,
+  type CaseEventKind,
+  type CaseKind,
+  type CaseSeverity,
+  type CaseStatus,
   cancellationStates,
   orderEventTypes,
   fulfilments,
@@ -47,6 +57,7 @@ import {
 } from '../domain/vocabulary.js';
 import type { PricedItem } from '../domain/order-commands.js';
 import { falloutSteps, type FalloutPolicy, type FalloutStep } from '../domain/fallout.js';
+import type { EscalationLevel } from '../domain/cases.js';
 
 /** A text column's CHECK constraint, built from the domain's list so the two cannot drift. */
 const oneOf = (column: AnyPgColumn, values: readonly string[]): SQL => {
@@ -116,6 +127,8 @@ export const products = pgTable('products', {
   currency: text('currency').notNull().default('EUR'),
   oneTimeCents: integer('one_time_cents').notNull().default(0),
   recurringCents: integer('recurring_cents').notNull().default(0),
+  symptoms: jsonb('symptoms').$type<{ id: string; name: string }[]>().notNull().default([]),
+  triageQuestions: jsonb('triage_questions').$type<{ id: string; text: string }[]>().notNull().default([]),
 });
 
 /** A component of a package; its fulfilment is the provisioning plan, as data. */
@@ -413,4 +426,92 @@ export const falloutPolicies = pgTable(
     unique('fallout_policies_step_error_code_unique').on(t.step, t.errorCode),
     check('fallout_policies_step_check', oneOf(t.step, falloutSteps)),
   ],
+);
+
+/**
+ * A case or trouble ticket (seed 003, 5.3.4): one `case` workflow each. The row is the read
+ * model the workflow keeps; `case_events` is its audit trail.
+ */
+export const cases = pgTable(
+  'cases',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').$type<CaseKind>().notNull(),
+    origin: text('origin').$type<(typeof caseOrigins)[number]>().notNull(),
+    channel: text('channel').$type<(typeof caseChannels)[number]>().notNull(),
+    severity: text('severity').$type<CaseSeverity>().notNull(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    productId: text('product_id'),
+    symptom: text('symptom'),
+    relatedOrderId: text('related_order_id'),
+    invoiceId: text('invoice_id'),
+    description: text('description').notNull(),
+    status: text('status').$type<CaseStatus>().notNull(),
+    /** The group whose inbox holds the case's task: the owner, or the escalation level it reached. */
+    ownerGroup: text('owner_group'),
+    escalationLevel: integer('escalation_level').notNull().default(0),
+    escalations: jsonb('escalations').$type<{ level: number; group: string; at: string }[]>().notNull().default([]),
+    /** The escalation rule fixed at the case's start, with its levels as they were then. */
+    escalationRule: jsonb('escalation_rule').$type<{ id: string; levels: EscalationLevel[] } | null>(),
+    triage: jsonb('triage').$type<{ answers: { questionId: string; answer: string }[]; solved: boolean; by: string; at: string } | null>(),
+    resolution: text('resolution'),
+    satisfaction: jsonb('satisfaction').$type<{ score: number; comment: string | null; by: string; at: string } | null>(),
+    externalId: text('external_id'),
+    requestHash: text('request_hash').notNull(),
+    idempotencyKey: text('idempotency_key').unique(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('cases_customer_idx').on(t.customerId),
+    index('cases_status_idx').on(t.status),
+    check('cases_kind_check', oneOf(t.kind, caseKinds)),
+    check('cases_origin_check', oneOf(t.origin, caseOrigins)),
+    check('cases_channel_check', oneOf(t.channel, caseChannels)),
+    check('cases_severity_check', oneOf(t.severity, caseSeverities)),
+    check('cases_status_check', oneOf(t.status, caseStatuses)),
+  ],
+);
+
+/** A case's audit trail: status changes, notes, triage, escalations; one row per event, keyed so a retried write adds none. */
+export const caseEvents = pgTable(
+  'case_events',
+  {
+    id: text('id').primaryKey(),
+    caseId: text('case_id')
+      .notNull()
+      .references(() => cases.id),
+    kind: text('kind').$type<CaseEventKind>().notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    actor: text('actor').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('case_events_case_idx').on(t.caseId, t.at), check('case_events_kind_check', oneOf(t.kind, caseEventKinds))],
+);
+
+/**
+ * Escalation rules (seed 003, figure 19): by case kind, and for defects also product and symptom;
+ * the most specific one wins. Seeded with catalog/escalation-rules.ts; admins change them.
+ */
+export const escalationRules = pgTable(
+  'escalation_rules',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').$type<CaseKind>().notNull(),
+    productId: text('product_id'),
+    symptom: text('symptom'),
+    levels: jsonb('levels').$type<EscalationLevel[]>().notNull(),
+    description: text('description').notNull(),
+    updatedBy: text('updated_by'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('escalation_rules_kind_check', oneOf(t.kind, caseKinds))],
 );

@@ -26,6 +26,8 @@ export const taskOutcomes = {
     .strict()
     .superRefine(withRule('fallout'))
     .meta({ id: 'FalloutOutcome' }),
+  /** A case's task is never completed through the inbox: it ends when its case is resolved. */
+  caseWork: z.unknown().superRefine(withRule('caseWork')).meta({ id: 'CaseWorkOutcome' }),
 } as const satisfies Record<TaskKind, z.ZodType>;
 
 const forward = z.object({

@@ -226,6 +226,8 @@ export const catalogProduct = z
         price,
       }),
     ),
+    symptoms: z.array(z.object({ id: z.string(), name: z.string() })).describe('What a defect case about this product may name'),
+    triageQuestions: z.array(z.object({ id: z.string(), text: z.string() })).describe("The first level's triage list for defects"),
   })
   .meta({ id: 'CatalogProduct' });
 

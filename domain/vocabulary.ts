@@ -82,7 +82,8 @@ export const openTaskStatuses: readonly TaskStatus[] = ['opened', 'inProgress'];
 export const taskActions = ['claim', 'release', 'start', 'forward', 'complete'] as const;
 export type TaskAction = (typeof taskActions)[number];
 
-export const taskKinds = ['manualFulfilment', 'fallout'] as const;
+/** `caseWork`: a case's current inbox item; it follows the case up the escalation ladder. */
+export const taskKinds = ['manualFulfilment', 'fallout', 'caseWork'] as const;
 export type TaskKind = (typeof taskKinds)[number];
 
 /** What the fallout group may decide about a step that failed for good (design section 3). */
@@ -102,6 +103,8 @@ export function taskOutcomeProblem(kind: TaskKind, outcome: unknown): string | u
     case 'fallout':
       if (!falloutActions.includes(o.action as never)) return `action must be one of ${falloutActions.join(', ')}`;
       return o.action === 'skip' && (typeof o.reason !== 'string' || o.reason === '') ? 'a skip needs a reason' : undefined;
+    case 'caseWork':
+      return 'a case task ends with its case: resolve the case (POST /troubleTickets/{id}/resolve)';
   }
 }
 
@@ -113,3 +116,19 @@ export type SubjectType = (typeof subjectTypes)[number];
 export const groupNamePattern = /^[a-z][a-zA-Z0-9-]{0,63}$/;
 /** Order ids derive from the caller's reference (api/order-entry). */
 export const orderIdPattern = /^ORD-[0-9A-F]{16}$/;
+
+// ---------------------------------------------------------------- cases (seed 003, 5.3.4)
+
+export const caseKinds = ['billing', 'sales', 'defect'] as const;
+export type CaseKind = (typeof caseKinds)[number];
+export const caseOrigins = ['internal', 'external'] as const;
+export const caseChannels = ['phone', 'web', 'fax', 'email', 'presential'] as const;
+export const caseSeverities = ['critical', 'major', 'minor'] as const;
+export type CaseSeverity = (typeof caseSeverities)[number];
+export const caseStatuses = ['gatheringInfo', 'open', 'pending', 'resolved', 'closed', 'cancelled'] as const;
+export type CaseStatus = (typeof caseStatuses)[number];
+/** What a case's audit trail records. */
+export const caseEventKinds = ['status', 'note', 'triage', 'escalation', 'sla'] as const;
+export type CaseEventKind = (typeof caseEventKinds)[number];
+/** Case ids: `TT-` and 16 hex digits, derived like order ids. */
+export const caseIdPattern = /^TT-[0-9A-F]{16}$/;

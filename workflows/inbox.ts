@@ -77,54 +77,76 @@ export function createInbox(o: InboxOptions) {
     },
   );
 
-  return {
-    /** Opens a task in its group's inbox and waits until it is completed; returns its outcome. */
-    async awaitTask(t: TaskRequest): Promise<unknown> {
-      tasks.set(t.id, {
+  async function open(t: TaskRequest): Promise<void> {
+    tasks.set(t.id, {
+      id: t.id,
+      kind: t.kind,
+      group: t.group,
+      assignee: null,
+      status: 'opened',
+      version: 1,
+      ...(t.actions ? { actions: t.actions } : {}),
+    });
+    await o.write(() =>
+      o.rows().openTask({
         id: t.id,
         kind: t.kind,
+        subjectType: o.subjectType,
+        subjectId: o.subjectId,
+        workflowId: o.workflowId,
         group: t.group,
-        assignee: null,
-        status: 'opened',
-        version: 1,
-        ...(t.actions ? { actions: t.actions } : {}),
-      });
-      await o.write(() =>
-        o.rows().openTask({
-          id: t.id,
-          kind: t.kind,
-          subjectType: o.subjectType,
-          subjectId: o.subjectId,
-          workflowId: o.workflowId,
-          group: t.group,
-          title: t.title,
-          priority: t.due.priority,
-          dueAt: new Date(Date.now() + t.due.hours * hour).toISOString(),
-          input: t.input,
-        }),
-      );
+        title: t.title,
+        priority: t.due.priority,
+        dueAt: new Date(Date.now() + t.due.hours * hour).toISOString(),
+        input: t.input,
+      }),
+    );
+  }
+
+  /** A change the workflow itself makes to a task, written with its version and audit event. */
+  async function systemAction(task: TaskState, action: string, details: Record<string, unknown>) {
+    const version = ++task.version;
+    await o.write(() =>
+      o.handlerRows.recordTaskAction({
+        taskId: task.id,
+        version,
+        status: task.status,
+        assignee: task.assignee,
+        group: task.group,
+        outcome: null,
+        event: { action, actor: 'system', details },
+      }),
+    );
+  }
+
+  return {
+    open,
+
+    /** Opens a task in its group's inbox and waits until it is completed; returns its outcome. */
+    async awaitTask(t: TaskRequest): Promise<unknown> {
+      await open(t);
       await condition(() => tasks.get(t.id)!.status === 'completed' || withdrawn.has(t.id));
       return tasks.get(t.id)!.outcome;
     },
 
-    /** Cancels one open task because its question was answered otherwise; its `awaitTask` resolves with no outcome. */
-    async withdraw(id: string, reason: string): Promise<void> {
+    /**
+     * Ends an open task from the workflow's side: cancelled because its question was answered
+     * otherwise (its `awaitTask` resolves with no outcome), or completed by what the workflow did.
+     */
+    async withdraw(id: string, reason: string, status: 'cancelled' | 'completed' = 'cancelled'): Promise<void> {
       const task = tasks.get(id);
       if (!task || !isOpen(task)) return;
       withdrawn.add(id);
-      const version = ++task.version;
-      task.status = 'cancelled';
-      await o.write(() =>
-        o.handlerRows.recordTaskAction({
-          taskId: id,
-          version,
-          status: 'cancelled',
-          assignee: task.assignee,
-          group: task.group,
-          outcome: null,
-          event: { action: 'cancel', actor: 'system', details: { reason } },
-        }),
-      );
+      task.status = status;
+      await systemAction(task, status === 'cancelled' ? 'cancel' : 'complete', { reason });
+    },
+
+    /** Moves an open task to another group's inbox (an escalation), unassigned, saying why. */
+    async reassign(id: string, group: string, message: string): Promise<void> {
+      const task = tasks.get(id);
+      if (!task || !isOpen(task)) return;
+      Object.assign(task, { group, assignee: null, status: 'opened' });
+      await systemAction(task, 'forward', { toGroup: group, message });
     },
 
     openTaskIds: () => [...tasks.values()].filter(isOpen).map((t) => t.id),

@@ -3,3 +3,4 @@
  * Temporal's deterministic sandbox, so it imports workflow code only.
  */
 export { order } from './order.js';
+export { troubleTicket as case } from './case.js';

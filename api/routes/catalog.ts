@@ -31,6 +31,8 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
         description: p.description,
         currency: p.currency,
         price: priceOf(p),
+        symptoms: p.symptoms,
+        triageQuestions: p.triageQuestions,
         components: components
           .filter((c) => c.productId === p.id)
           .map((c) => ({

@@ -1,13 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { catalogue } from '../../catalog/datahost.js';
 import { defaultFalloutPolicies } from '../../catalog/fallout-policies.js';
+import { defaultEscalationRules } from '../../catalog/escalation-rules.js';
 import type { Db } from '../client.js';
-import { falloutPolicies, productComponents, products } from '../schema.js';
+import { escalationRules, falloutPolicies, productComponents, products } from '../schema.js';
 
 /**
  * Seeds the business rules shipped in catalog/, at every start. The catalogue is upserted, so a
- * changed price or new row lands; a fallout policy is only added when missing, so an admin's
- * change survives a restart.
+ * changed price or new row lands; a fallout policy or escalation rule is only added when
+ * missing, so an admin's change survives a restart.
  */
 export async function seedCatalogue(db: Db): Promise<void> {
   for (const p of catalogue) {
@@ -22,4 +23,5 @@ export async function seedCatalogue(db: Db): Promise<void> {
     }
   }
   await db.insert(falloutPolicies).values(defaultFalloutPolicies).onConflictDoNothing();
+  await db.insert(escalationRules).values(defaultEscalationRules).onConflictDoNothing();
 }

@@ -1,0 +1,122 @@
+/**
+ * The rows a case workflow owns: the case (entered with its customer and contact), its changes
+ * and their audit events. Every change carries an event id the workflow derives, so a retried
+ * write changes nothing twice.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, eq, sql } from 'drizzle-orm';
+import { isUniqueViolation, type Db } from '../db/client.js';
+import { caseEvents, cases, escalationRules } from '../db/schema.js';
+import { escalationRuleFor, ownerGroups, type EscalationLevel } from '../domain/cases.js';
+import type { SubmitCase } from '../domain/case-commands.js';
+import type { CaseEventKind, CaseStatus } from '../domain/vocabulary.js';
+import { enterCustomerAndContact } from './customers.js';
+
+export interface CaseChange {
+  caseId: string;
+  /** `<caseId>:<n>`: the n-th change the workflow made. */
+  eventId: string;
+  kind: CaseEventKind;
+  actor: string;
+  details: Record<string, unknown>;
+  status?: CaseStatus;
+  ownerGroup?: string | null;
+  escalation?: { level: number; group: string; at: string };
+  triage?: { answers: { questionId: string; answer: string }[]; solved: boolean; by: string; at: string };
+  resolution?: string | null;
+}
+
+export function caseActivities(db: Db) {
+  return {
+    /**
+     * Case entry: the customer and contact found or entered, the case written (gatheringInfo)
+     * with the escalation rule that applies now, fixed for the case's life. Idempotent.
+     */
+    async recordCase(s: SubmitCase): Promise<{ customerId: string; escalationRule: { id: string; levels: EscalationLevel[] } | null }> {
+      try {
+        return await db.transaction(async (tx) => {
+          const [existing] = await tx
+            .select({ customerId: cases.customerId, escalationRule: cases.escalationRule })
+            .from(cases)
+            .where(eq(cases.id, s.caseId));
+          if (existing) return existing;
+          const { customerId, contactId } = await enterCustomerAndContact(tx, s);
+          const rule = escalationRuleFor(await tx.select().from(escalationRules), s);
+          const escalationRule = rule ? { id: rule.id, levels: [...rule.levels].sort((a, b) => a.level - b.level) } : null;
+          const now = new Date();
+          await tx.insert(cases).values({
+            id: s.caseId,
+            kind: s.kind,
+            origin: s.origin,
+            channel: s.channel,
+            severity: s.severity,
+            customerId,
+            contactId,
+            productId: s.productId ?? null,
+            symptom: s.symptom ?? null,
+            relatedOrderId: s.relatedOrderId ?? null,
+            invoiceId: s.invoiceId ?? null,
+            description: s.description,
+            status: 'gatheringInfo',
+            // A defect is triaged by the first level before it has an owner group.
+            ownerGroup: s.kind === 'defect' ? null : ownerGroups[s.kind],
+            escalationRule,
+            externalId: s.externalId,
+            requestHash: s.requestHash,
+            idempotencyKey: s.idempotencyKey,
+            createdBy: s.createdBy,
+            createdAt: now,
+            updatedAt: now,
+          });
+          await tx.insert(caseEvents).values({
+            id: `${s.caseId}:0`,
+            caseId: s.caseId,
+            kind: 'status',
+            at: now,
+            actor: s.createdBy,
+            details: { to: 'gatheringInfo', channel: s.channel },
+          });
+          return { customerId, escalationRule };
+        });
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw ApplicationFailure.nonRetryable(
+            `Case ${s.caseId} cannot be recorded as submitted: ${(err as Error).message}`,
+            'CASE_CONFLICT',
+          );
+        throw err;
+      }
+    },
+
+    /** One change of the case and its audit event, once: a repeat of the event id changes nothing. */
+    async recordCaseChange(c: CaseChange): Promise<void> {
+      await db.transaction(async (tx) => {
+        const at = new Date(c.escalation?.at ?? Date.now());
+        const [recorded] = await tx
+          .insert(caseEvents)
+          .values({ id: c.eventId, caseId: c.caseId, kind: c.kind, at, actor: c.actor, details: c.details })
+          .onConflictDoNothing()
+          .returning({ id: caseEvents.id });
+        if (!recorded) return;
+        await tx
+          .update(cases)
+          .set({
+            updatedAt: at,
+            ...(c.status ? { status: c.status } : {}),
+            ...(c.status === 'resolved' ? { resolvedAt: at } : {}),
+            ...(c.status === 'closed' || c.status === 'cancelled' ? { closedAt: at } : {}),
+            ...(c.ownerGroup !== undefined ? { ownerGroup: c.ownerGroup } : {}),
+            ...(c.triage ? { triage: c.triage } : {}),
+            ...(c.resolution !== undefined ? { resolution: c.resolution } : {}),
+            ...(c.escalation
+              ? {
+                  escalationLevel: c.escalation.level,
+                  escalations: sql`${cases.escalations} || ${JSON.stringify([c.escalation])}::jsonb`,
+                }
+              : {}),
+          })
+          .where(and(eq(cases.id, c.caseId)));
+      });
+    },
+  };
+}

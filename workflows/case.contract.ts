@@ -1,0 +1,46 @@
+/**
+ * The case workflow's contract: its type name, id and input, its updates and query. Imported by
+ * the workflow and by the API. No zod here (the payload schemas are in domain/case-commands.ts).
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { CaseCommandRequest, SubmitCase } from '../domain/case-commands.js';
+import type { CaseCommand, CaseRefusal, EscalationLevel } from '../domain/cases.js';
+import type { CaseKind, CaseStatus } from '../domain/vocabulary.js';
+
+export type { CaseCommandRequest, SubmitCase, CaseRefusal };
+
+/** The name the worker registers the case workflow under (workflows/index.ts). */
+export const caseWorkflowType = 'case';
+export const caseWorkflowId = (caseId: string) => `case-${caseId}`;
+
+export interface CaseInput {
+  caseId: string;
+}
+export type CaseWorkflow = (input: CaseInput) => Promise<CaseStatus>;
+
+export interface CaseWorkflowState {
+  caseId: string;
+  kind: CaseKind | null;
+  status: CaseStatus;
+  /** The group whose inbox holds the case's task. */
+  ownerGroup: string | null;
+  openTaskIds: string[];
+  escalationLevel: number;
+  escalations: { level: number; group: string; at: string }[];
+  /** The next level and when it falls due (null while the ladder is stopped: pending, resolved, or none left). */
+  nextEscalation: (EscalationLevel & { due: string }) | null;
+  /** Time counted towards the ladder so far: time in pending and resolved excluded (ms). */
+  ladderElapsedMs: number;
+  waitingFor: string[];
+}
+
+/** Codes a refused case command fails with; api/errors.ts maps each to its HTTP status. */
+export const caseRefusals = ['CASE_STATUS_CONFLICT', 'TRIAGE_NOT_FOR_KIND', 'CASE_CONFLICT'] as const;
+
+/** Update-with-start's update: answers once the case is written (status gatheringInfo). */
+export const submitCaseUpdate = defineUpdate<{ caseId: string; customerId: string; created: boolean }, [SubmitCase]>('submitCase');
+/** Every life-cycle command; answers once the change is written. */
+export const caseCommandUpdate = defineUpdate<{ caseId: string; command: CaseCommand; status: CaseStatus }, [CaseCommandRequest]>(
+  'caseCommand',
+);
+export const caseStateQuery = defineQuery<CaseWorkflowState>('state');

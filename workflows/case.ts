@@ -1,0 +1,256 @@
+/**
+ * A case or trouble ticket from entry to closure (seed 003, 5.3.4 and figure 19; design section 3):
+ *
+ *   gatheringInfo -> open -> (pending <-> open) -> resolved -> closed
+ *                                                  resolved -> open (the customer disagrees)
+ *   defects: gatheringInfo -> triage -> resolved (solved by the first level) or open (service management)
+ *
+ * The case's task sits in its owner group's inbox. The escalation ladder (the rule fixed at entry)
+ * counts time from the case's entry while someone should be working it (gatheringInfo, open): at
+ * each level's deadline the task moves to that level's inbox, the level is told, and the
+ * escalation recorded. Pending (waiting on the customer) and resolved stop the clock; a reopen
+ * resumes the ladder where it stood.
+ */
+import { allHandlersFinished, condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { CaseChange } from '../activities/cases.js';
+import { caseCommandVerdict, closedCaseStatuses, durationMs, ladderRuns, ownerGroups, type EscalationLevel } from '../domain/cases.js';
+import type { CaseKind, CaseSeverity, CaseStatus } from '../domain/vocabulary.js';
+import {
+  caseCommandUpdate,
+  caseStateQuery,
+  submitCaseUpdate,
+  type CaseInput,
+  type CaseWorkflow,
+  type SubmitCase,
+} from './case.contract.js';
+import { createInbox, refuse } from './inbox.js';
+import { writesInOrder } from './writes.js';
+
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** How soon a case's task is due, and its inbox priority, by severity. */
+const dueBySeverity: Record<CaseSeverity, { hours: number; priority: number }> = {
+  critical: { hours: 4, priority: 1 },
+  major: { hours: 24, priority: 2 },
+  minor: { hours: 72, priority: 3 },
+};
+
+export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> {
+  const workflowId = workflowInfo().workflowId;
+  const write = writesInOrder({ survivesCancel: true });
+  const inbox = createInbox({
+    subjectType: 'case',
+    subjectId: caseId,
+    workflowId,
+    write,
+    rows: () => local,
+    handlerRows: local,
+    answerWithView: false,
+  });
+
+  let submission: SubmitCase | undefined;
+  let recording: Promise<{ customerId: string; levels: EscalationLevel[] }> | undefined;
+  let status: CaseStatus = 'gatheringInfo';
+  /** Bumped by every status change, so the ladder's wait starts over. */
+  let changes = 0;
+  let events = 0;
+  let ownerGroup: string | null = null;
+  let taskId: string | null = null;
+  let tasksOpened = 0;
+  const escalations: { level: number; group: string; at: string }[] = [];
+  let levels: EscalationLevel[] = [];
+  /** The ladder's clock: time counted while it ran, and since when it runs now. */
+  let countedMs = 0;
+  let runningSince: number | null = null;
+
+  const kind = (): CaseKind | null => submission?.kind ?? null;
+  const ladderElapsed = () => countedMs + (runningSince === null ? 0 : Date.now() - runningSince);
+  const nextLevel = () => levels[escalations.length];
+  const nextDueMs = () => {
+    const next = nextLevel();
+    return next && runningSince !== null ? Date.now() + durationMs(next.after)! - ladderElapsed() : null;
+  };
+
+  setHandler(caseStateQuery, () => {
+    const due = nextDueMs();
+    return {
+      caseId,
+      kind: kind(),
+      status,
+      ownerGroup,
+      openTaskIds: inbox.openTaskIds(),
+      escalationLevel: escalations.length,
+      escalations,
+      nextEscalation: due === null ? null : { ...nextLevel()!, due: new Date(due).toISOString() },
+      ladderElapsedMs: ladderElapsed(),
+      waitingFor: [...(status === 'resolved' ? ['customer: close or reopen'] : []), ...inbox.openTaskIds().map((id) => `task ${id}`)],
+    };
+  });
+
+  /** One change of the case: the state here at once, the row and its audit event in order. */
+  function change(c: Omit<CaseChange, 'caseId' | 'eventId'>): Promise<void> {
+    if (c.status && c.status !== status) {
+      if (ladderRuns(status) && !ladderRuns(c.status)) {
+        countedMs = ladderElapsed();
+        runningSince = null;
+      } else if (!ladderRuns(status) && ladderRuns(c.status)) runningSince = Date.now();
+      status = c.status;
+      changes++;
+    }
+    const eventId = `${caseId}:${++events}`;
+    return write(() => local.recordCaseChange({ caseId, eventId, ...c }));
+  }
+
+  /** The case's task, in `group`'s inbox (a new one when the last one ended). */
+  async function assign(group: string, why: string) {
+    ownerGroup = group;
+    if (taskId && inbox.openTaskIds().includes(taskId)) return inbox.reassign(taskId, group, why);
+    taskId = `${caseId}:work:${++tasksOpened}`;
+    await inbox.open({
+      id: taskId,
+      kind: 'caseWork',
+      group,
+      title: `${submission!.kind} case ${caseId}: ${submission!.description.slice(0, 120)}`,
+      input: { caseId, kind: submission!.kind, severity: submission!.severity, customerId: submission!.customerId, why },
+      due: dueBySeverity[submission!.severity],
+    });
+  }
+
+  const endTask = (reason: string, as: 'completed' | 'cancelled') => (taskId ? inbox.withdraw(taskId, reason, as) : Promise.resolve());
+
+  /** Where a case goes when it is open: the level it escalated to, or its kind's owner group. */
+  const workingGroup = () => escalations.at(-1)?.group ?? ownerGroups[submission!.kind];
+
+  setHandler(
+    submitCaseUpdate,
+    async (s) => {
+      const first = submission === undefined;
+      submission ??= s;
+      recording ??= write(async () => {
+        const recorded = await local.recordCase(submission!);
+        return { customerId: recorded.customerId, levels: recorded.escalationRule?.levels ?? [] };
+      });
+      return { caseId, customerId: (await recording).customerId, created: first };
+    },
+    {
+      validator: (s) => void (s.caseId !== caseId && refuse('VALIDATION_FAILED', `case id ${s.caseId} does not match workflow ${caseId}`)),
+    },
+  );
+
+  setHandler(
+    caseCommandUpdate,
+    async (r) => {
+      const { actor } = r;
+      switch (r.command) {
+        case 'open':
+          await change({ kind: 'status', actor, status: 'open', ownerGroup: workingGroup(), details: { to: 'open' } });
+          await assign(workingGroup(), 'information complete');
+          break;
+        case 'pending':
+          await change({ kind: 'status', actor, status: 'pending', details: { to: 'pending', reason: r.reason } });
+          break;
+        case 'resume':
+          await change({ kind: 'status', actor, status: 'open', details: { to: 'open' } });
+          break;
+        case 'resolve':
+          await change({
+            kind: 'status',
+            actor,
+            status: 'resolved',
+            resolution: r.resolution,
+            details: { to: 'resolved', resolution: r.resolution },
+          });
+          await endTask(`resolved by ${actor}`, 'completed');
+          break;
+        case 'close':
+          await change({ kind: 'status', actor, status: 'closed', details: { to: 'closed' } });
+          break;
+        case 'reopen':
+          await change({
+            kind: 'status',
+            actor,
+            status: 'open',
+            ownerGroup: workingGroup(),
+            resolution: null,
+            details: { to: 'open', comment: r.comment },
+          });
+          await assign(workingGroup(), `reopened: ${r.comment}`);
+          break;
+        case 'cancel':
+          await change({ kind: 'status', actor, status: 'cancelled', details: { to: 'cancelled', reason: r.reason } });
+          await endTask(`case cancelled: ${r.reason}`, 'cancelled');
+          break;
+        case 'notes':
+          await change({ kind: 'note', actor, details: { text: r.text } });
+          break;
+        case 'triage': {
+          const triage = { answers: r.answers, solved: r.solved, by: actor, at: new Date().toISOString() };
+          if (r.solved) {
+            const resolution = 'solved at triage by the first level';
+            await change({ kind: 'triage', actor, status: 'resolved', triage, resolution, details: { solved: true, answers: r.answers } });
+          } else {
+            await change({
+              kind: 'triage',
+              actor,
+              status: 'open',
+              ownerGroup: workingGroup(),
+              triage,
+              details: { solved: false, answers: r.answers },
+            });
+            await assign(workingGroup(), 'not solved at triage');
+          }
+          break;
+        }
+      }
+      return { caseId, command: r.command, status };
+    },
+    {
+      validator: (r) => {
+        if (!submission) refuse('CASE_STATUS_CONFLICT', `Case ${caseId} is not recorded yet`);
+        const verdict = caseCommandVerdict({ caseId, status, kind: submission.kind }, r.command);
+        if (!verdict.ok) refuse(verdict.code, verdict.message);
+      },
+    },
+  );
+
+  await condition(() => recording !== undefined);
+  ({ levels } = await recording!);
+  runningSince = Date.now();
+  // Billing and sales cases go to their owner group at once; a defect first to triage by the first level.
+  if (submission!.kind !== 'defect') await assign(ownerGroups[submission!.kind], 'new case');
+
+  while (!closedCaseStatuses.includes(status)) {
+    const seen = changes;
+    const due = nextDueMs();
+    const moved = () => changes !== seen;
+    if (due === null) await condition(moved);
+    else if (!(await condition(moved, Math.max(due - Date.now(), 1)))) await escalate(nextLevel()!);
+  }
+  await condition(allHandlersFinished);
+  return status;
+
+  /** A level's deadline passed with the case still being worked: up one level. */
+  async function escalate(level: EscalationLevel) {
+    const at = new Date().toISOString();
+    escalations.push({ level: level.level, group: level.group, at });
+    const why = `escalated to level ${level.level} (${level.group}): not resolved within ${level.after}`;
+    await change({ kind: 'escalation', actor: 'system', ownerGroup: level.group, escalation: escalations.at(-1)!, details: { ...level } });
+    await assign(level.group, why);
+    await write(() =>
+      local.notify({
+        id: `${caseId}:escalation:${level.level}`,
+        kind: 'escalation',
+        recipient: `group:${level.group}`,
+        subjectType: 'case',
+        subjectId: caseId,
+        message: `Case ${caseId} ${why}`,
+      }),
+    );
+  }
+}
+troubleTicket satisfies CaseWorkflow;
