@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { whileDatabaseDown } from './database.js';
+import { heartbeating } from './heartbeat.js';
 import type { MilestoneName, MilestoneRecord } from '../domain/vocabulary.js';
 import { customers, orderItems, productOrders, rfbs, serviceInstances } from '../db/schema.js';
 import type { PricedItem, RfbAcknowledgement } from '../domain/order-commands.js';
@@ -50,52 +51,57 @@ export function billingActivities(
   billing: BillingSystem,
   updateOrder: (u: { orderId: string; milestones: Partial<Record<MilestoneName, MilestoneRecord>> }, executor?: Db) => Promise<void>,
 ) {
+  /** RFB: everything billing needs (customer, account, items, prices, start date), recorded then sent. */
+  async function send(r: { orderId: string; phase: number; rfbId: string; milestone: MilestoneRecord }): Promise<MilestoneRecord> {
+    const milestone: MilestoneRecord = { ...r.milestone, status: 'inProgress', at: new Date().toISOString() };
+    // The database's own outages do not spend the send's retries, which are billing's.
+    const stored = await whileDatabaseDown(async () => {
+      const [order] = await db
+        .select({ order: productOrders, customer: customers })
+        .from(productOrders)
+        .innerJoin(customers, eq(customers.id, productOrders.customerId))
+        .where(eq(productOrders.id, r.orderId));
+      const items = await db.select().from(orderItems).where(eq(orderItems.orderId, r.orderId));
+      const skipped = await db
+        .select({ componentId: serviceInstances.componentId })
+        .from(serviceInstances)
+        .where(and(eq(serviceInstances.orderId, r.orderId), eq(serviceInstances.state, 'notActivated')));
+      const notActivated = new Set(skipped.map((c) => c.componentId));
+      const billed = items.map((i) => billedInPhase(r.phase, i, notActivated)).filter((i) => i !== undefined);
+      const payload: ReadyForBilling = {
+        rfbId: r.rfbId,
+        orderId: r.orderId,
+        phase: r.phase,
+        customer: { id: order!.customer.id, name: order!.customer.name, taxId: order!.customer.taxId },
+        billingAccountId: order!.order.billingAccountId,
+        currency: order!.order.currency,
+        items: billed,
+        oneTimeCents: billed.reduce((sum, i) => sum + i.oneTimeCents, 0),
+        recurringCents: billed.reduce((sum, i) => sum + i.recurringCents, 0),
+        startDate: new Date().toISOString().slice(0, 10),
+      };
+      // The row and its milestone in one transaction: billing (pull) sees the RFB only with it, so
+      // its answer's write always comes after. A retried send writes nothing again and resends
+      // the stored payload, unchanged.
+      return db.transaction(async (tx) => {
+        const [inserted] = await tx
+          .insert(rfbs)
+          .values({ id: r.rfbId, orderId: r.orderId, phase: r.phase, status: 'sent', payload, sentAt: new Date() })
+          .onConflictDoNothing()
+          .returning({ id: rfbs.id });
+        if (inserted) await updateOrder({ orderId: r.orderId, milestones: { [`rfb${r.phase}` as MilestoneName]: milestone } }, tx);
+        const [row] = await tx.select({ payload: rfbs.payload }).from(rfbs).where(eq(rfbs.id, r.rfbId));
+        return row!.payload as ReadyForBilling;
+      });
+    });
+    await billing.sendReadyForBilling(stored);
+    return milestone;
+  }
+
   return {
     /** RFB: everything billing needs (customer, account, items, prices, start date), recorded then sent. */
     async sendReadyForBilling(r: { orderId: string; phase: number; rfbId: string; milestone: MilestoneRecord }): Promise<MilestoneRecord> {
-      const milestone: MilestoneRecord = { ...r.milestone, status: 'inProgress', at: new Date().toISOString() };
-      // The database's own outages do not spend the send's retries, which are billing's.
-      const stored = await whileDatabaseDown(async () => {
-        const [order] = await db
-          .select({ order: productOrders, customer: customers })
-          .from(productOrders)
-          .innerJoin(customers, eq(customers.id, productOrders.customerId))
-          .where(eq(productOrders.id, r.orderId));
-        const items = await db.select().from(orderItems).where(eq(orderItems.orderId, r.orderId));
-        const skipped = await db
-          .select({ componentId: serviceInstances.componentId })
-          .from(serviceInstances)
-          .where(and(eq(serviceInstances.orderId, r.orderId), eq(serviceInstances.state, 'notActivated')));
-        const notActivated = new Set(skipped.map((c) => c.componentId));
-        const billed = items.map((i) => billedInPhase(r.phase, i, notActivated)).filter((i) => i !== undefined);
-        const payload: ReadyForBilling = {
-          rfbId: r.rfbId,
-          orderId: r.orderId,
-          phase: r.phase,
-          customer: { id: order!.customer.id, name: order!.customer.name, taxId: order!.customer.taxId },
-          billingAccountId: order!.order.billingAccountId,
-          currency: order!.order.currency,
-          items: billed,
-          oneTimeCents: billed.reduce((sum, i) => sum + i.oneTimeCents, 0),
-          recurringCents: billed.reduce((sum, i) => sum + i.recurringCents, 0),
-          startDate: new Date().toISOString().slice(0, 10),
-        };
-        // The row and its milestone in one transaction: billing (pull) sees the RFB only with it, so
-        // its answer's write always comes after. A retried send writes nothing again and resends
-        // the stored payload, unchanged.
-        return db.transaction(async (tx) => {
-          const [inserted] = await tx
-            .insert(rfbs)
-            .values({ id: r.rfbId, orderId: r.orderId, phase: r.phase, status: 'sent', payload, sentAt: new Date() })
-            .onConflictDoNothing()
-            .returning({ id: rfbs.id });
-          if (inserted) await updateOrder({ orderId: r.orderId, milestones: { [`rfb${r.phase}` as MilestoneName]: milestone } }, tx);
-          const [row] = await tx.select({ payload: rfbs.payload }).from(rfbs).where(eq(rfbs.id, r.rfbId));
-          return row!.payload as ReadyForBilling;
-        });
-      });
-      await billing.sendReadyForBilling(stored);
-      return milestone;
+      return heartbeating(() => send(r));
     },
 
     /** The billing cycle starts with the first accepted acknowledgement; it is recorded on the order. */

@@ -420,17 +420,19 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
 
     /** An RFB skipped in fallout: billing is told to withdraw it (or stop its cycle), so nothing bills it. */
     async withdrawReadyForBilling(w: { orderId: string; rfbId: string; reason: string }): Promise<void> {
-      await withdrawFromBilling(w.orderId, w.reason, new Date().toISOString().slice(0, 10), w.rfbId);
+      await heartbeating(() => withdrawFromBilling(w.orderId, w.reason, new Date().toISOString().slice(0, 10), w.rfbId));
     },
 
     /**
      * Compensation given up in fallout (the fallout group undoes the rest by hand): the order is
-     * cancelled, its open tasks too, and its cancel request ends `terminatedWithError` saying why.
+     * cancelled, its services terminated and its open tasks cancelled; its cancel request ends
+     * `terminatedWithError` saying why.
      */
     async recordCompensationGivenUp(c: { orderId: string; reason: string }): Promise<void> {
       const now = new Date();
       await cancelOpenTasks(c.orderId, c.reason, now);
       await db.transaction(async (tx) => {
+        await tx.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
         await tx.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
         await recordOrderEvents(tx, c.orderId, { state: 'cancelled' });
       });

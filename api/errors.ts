@@ -112,6 +112,15 @@ export type ErrorBody = z.infer<typeof errorBody>;
 /** Responses every authenticated route may give besides its own; spread into a route's schema. */
 export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: errorBody } as const;
 
+/** PostgreSQL's character_not_in_repertoire and untranslatable_character (drizzle may wrap them). */
+function isUntranslatableText(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '22021' || code === '22P05') return true;
+  }
+  return false;
+}
+
 const isErrorCode = (code: unknown): code is ErrorCode => typeof code === 'string' && Object.hasOwn(statusByCode, code);
 
 /**
@@ -143,6 +152,13 @@ function toReply(err: unknown): { status: number; body: ErrorBody } {
         message: `Invalid ${fe.validationContext ?? 'request'}: ${issues.map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`,
         details: { issues },
       },
+    };
+  }
+  // Text PostgreSQL cannot hold (a NUL byte in a path or body): the client's input, not our fault.
+  if (isUntranslatableText(err)) {
+    return {
+      status: 400,
+      body: { code: 'VALIDATION_FAILED', message: 'Invalid request: text with characters the records cannot hold (e.g. NUL)' },
     };
   }
   // Fastify's own client errors (bad JSON, wrong content type, body too large) keep their status.

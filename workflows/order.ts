@@ -89,7 +89,8 @@ const bounded = (startToCloseTimeout: string, nonRetryableErrorTypes: string[], 
     heartbeatTimeout,
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
   });
-const billingCall = bounded('30 seconds', ['BillingRejected']);
+// Long enough to ride out a database blip inside the attempt; heartbeats notice a dead worker.
+const billingCall = bounded('10 minutes', ['BillingRejected'], '10 seconds');
 // Heartbeats: a worker dying mid-compensation is noticed in seconds, not after the 10 minutes.
 const compensation = bounded('10 minutes', ['ActivationRejected', 'BillingRejected'], '10 seconds');
 
@@ -129,6 +130,8 @@ export async function order(input: OrderInput | OrderSettings): Promise<OrderSta
     await o.complete();
   } catch (err) {
     if (!(err instanceof OrderCancelled || (isCancellation(err) && o.cancelReason() !== null))) throw err;
+    // The 24 h watch ends before compensation, so no deadline task opens on an order being undone.
+    if (o.policies) deadlineScope.cancel();
     await o.compensate((err as Error).message);
   } finally {
     deadlineScope.cancel();
@@ -334,7 +337,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
     const ended = await fallout.settle({
       name,
       step: falloutStep,
-      policies: await local.falloutPoliciesFor({ step: falloutStep }),
+      policies: await policiesFor(falloutStep),
       otherwise,
       attempt,
       show: async (where, waitsForPeople) => {
@@ -346,6 +349,13 @@ function orderProcess(orderId: string, settings: OrderSettings) {
     if (ended.end === 'cancel') throw new OrderCancelled(ended.reason);
     if (ended.end === 'skip') await mark(name, 'skipped', undefined, onSkip ? await onSkip(ended.reason) : ended.reason);
   }
+
+  /**
+   * A step's rows of the fallout table, read as it starts. Through the write queue like every
+   * other local activity: one running beside a handler's write would record their markers in an
+   * order that replay does not repeat.
+   */
+  const policiesFor = (falloutStep: FalloutStep) => write(() => local.falloutPoliciesFor({ step: falloutStep }));
 
   const phase1Settled = () =>
     (['activation1', 'rfb1'] as const).every((m) => ['done', 'notApplicable', 'skipped'].includes(milestones[m].status));
@@ -376,7 +386,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
     const ended = await fallout.settle({
       name: 'phase 1 deadline',
       step: 'deadline',
-      policies: await local.falloutPoliciesFor({ step: 'deadline' }),
+      policies: await policiesFor('deadline'),
       otherwise: 'DEADLINE_MISSED',
       show: async () => {},
       attempt: async (round) => {
@@ -393,6 +403,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
 
   return {
     current,
+    policies,
     provisioning,
     phase2Delivers: (delivers: boolean) => delivers || !skipsEmptyPhase2,
 
@@ -438,35 +449,49 @@ function orderProcess(orderId: string, settings: OrderSettings) {
     async acceptance(phase: 1 | 2, customerId: string) {
       const name = `acceptance${phase}` as const;
       step = name;
-      await runStep(name, 'acceptance', 'NO_ANSWER', async (n, lastCode) => {
-        // After a wait that ran out, an answer that came while the fallout group looked is kept.
-        if (lastCode !== 'NO_ANSWER') decision = null;
-        if (decision === null) {
-          awaitedAcceptance = phase;
-          await mark(name, 'inProgress');
-        }
-        if (!(await condition(() => decision !== null, settings.acceptanceReminderMs))) {
-          await write(() =>
-            rows().notify({
-              id: `${orderId}:reminder:acceptance${phase}${policies && n > 1 ? `.${n}` : ''}`,
-              kind: 'acceptanceReminder',
-              recipient: `customer:${customerId}`,
-              subjectType: 'order',
-              subjectId: orderId,
-              message: `Order ${orderId} is waiting for your acceptance of phase ${phase}`,
-            }),
-          );
-          if (!policies) await condition(() => decision !== null);
-          else if (!(await condition(() => decision !== null, settings.acceptanceWaitMs - settings.acceptanceReminderMs))) {
-            const hours = settings.acceptanceWaitMs / 3600_000;
-            throw new StepFailed('NO_ANSWER', `no decision from the customer on phase ${phase} within ${hours} h`, () => decision !== null);
+      await runStep(
+        name,
+        'acceptance',
+        'NO_ANSWER',
+        async (n, lastCode) => {
+          // After a wait that ran out, an answer that came while the fallout group looked is kept.
+          if (lastCode !== 'NO_ANSWER') decision = null;
+          if (decision === null) {
+            awaitedAcceptance = phase;
+            await mark(name, 'inProgress');
           }
-        }
-        if (decision!.decision === 'rejected') {
-          const why = `customer rejected acceptance ${phase}${decision!.comment ? `: ${decision!.comment}` : ''}`;
-          throw policies ? new StepFailed('REJECTED', why) : ApplicationFailure.nonRetryable(why);
-        }
-      });
+          if (!(await condition(() => decision !== null, settings.acceptanceReminderMs))) {
+            await write(() =>
+              rows().notify({
+                id: `${orderId}:reminder:acceptance${phase}${policies && n > 1 ? `.${n}` : ''}`,
+                kind: 'acceptanceReminder',
+                recipient: `customer:${customerId}`,
+                subjectType: 'order',
+                subjectId: orderId,
+                message: `Order ${orderId} is waiting for your acceptance of phase ${phase}`,
+              }),
+            );
+            if (!policies) await condition(() => decision !== null);
+            else if (!(await condition(() => decision !== null, settings.acceptanceWaitMs - settings.acceptanceReminderMs))) {
+              const hours = settings.acceptanceWaitMs / 3600_000;
+              throw new StepFailed(
+                'NO_ANSWER',
+                `no decision from the customer on phase ${phase} within ${hours} h`,
+                () => decision !== null,
+              );
+            }
+          }
+          if (decision!.decision === 'rejected') {
+            const why = `customer rejected acceptance ${phase}${decision!.comment ? `: ${decision!.comment}` : ''}`;
+            throw policies ? new StepFailed('REJECTED', why) : ApplicationFailure.nonRetryable(why);
+          }
+        },
+        // Skipped: the customer's answer is no longer awaited.
+        async (reason) => {
+          awaitedAcceptance = null;
+          return reason;
+        },
+      );
     },
 
     async readyForBilling(phase: 1 | 2) {
@@ -480,7 +505,12 @@ function orderProcess(orderId: string, settings: OrderSettings) {
           );
         } catch (err) {
           if (!policies || isCancellation(err)) throw err;
-          throw new StepFailed(failureTypeOf(err) === 'BillingRejected' ? 'REJECTED' : 'BILLING_UNAVAILABLE', messageOf(err));
+          if (failureTypeOf(err) !== 'BillingRejected') throw new StepFailed('BILLING_UNAVAILABLE', messageOf(err));
+          // Refused on the send (a 4xx): the RFB is rejected, as if billing had answered so.
+          rfb.status = 'rejected';
+          const reason = `billing refused the send: ${messageOf(err)}`;
+          milestones[name] = await write(() => rows().recordRfbAcknowledgement({ orderId, rfbId: rfb.id, status: 'rejected', reason }));
+          throw new StepFailed('REJECTED', reason);
         }
       };
       await runStep(
@@ -522,7 +552,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
           const withdrawal = await fallout.settle({
             name: `withdrawal of ${open.id}`,
             step: 'rfb',
-            policies: await local.falloutPoliciesFor({ step: 'rfb' }),
+            policies: await policiesFor('rfb'),
             otherwise: 'BILLING_UNAVAILABLE',
             show: async (where) => void (step = where ?? name),
             attempt: () => sideEffect(() => billingCall.withdrawReadyForBilling({ orderId, rfbId: open.id, reason })),
@@ -598,7 +628,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
         const undone = await fallout.settle({
           name: 'compensation',
           step: 'deactivation',
-          policies: await local.falloutPoliciesFor({ step: 'deactivation' }),
+          policies: await policiesFor('deactivation'),
           otherwise: 'COMPENSATION_FAILED',
           show: async (where) => void (step = where ?? 'cancelled'),
           attempt: () => write(() => CancellationScope.nonCancellable(() => compensation.compensateOrder({ orderId, reason }))),

@@ -12,7 +12,11 @@ import { falloutPolicyView, type FalloutPolicyView } from '../../domain/views.js
 import { falloutPolicies } from '../../db/schema.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 
-const policyId = z.string().max(100).describe('<step>.<errorCode>, e.g. activation.ACTIVATION_FAILED');
+const policyId = z
+  .string()
+  .regex(/^[a-z]+\.[A-Z_]+$/, '<step>.<errorCode>')
+  .max(100)
+  .describe('<step>.<errorCode>, e.g. activation.ACTIVATION_FAILED');
 const view = (row: typeof falloutPolicies.$inferSelect): FalloutPolicyView => ({ ...row, updatedAt: row.updatedAt.toISOString() });
 
 export const falloutPolicyRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -74,6 +78,10 @@ export const falloutPolicyRoutes: FastifyPluginAsyncZod = async (app) => {
         const problem = falloutPolicyProblem(existing.step, policy);
         if (problem) throw new DomainError('POLICY_NOT_ALLOWED', `${which}: ${problem}`, { field: which });
       }
+      // A repeat of the row as it is changes nothing, not even who changed it last.
+      const same = (a: object, b: object) => JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+      if (same(first, existing.first) && same(second, existing.second) && (description ?? existing.description) === existing.description)
+        return view(existing);
       const [row] = await app.db
         .update(falloutPolicies)
         .set({ first, second, description: description ?? existing.description, updatedBy: request.principal.keyId, updatedAt: new Date() })

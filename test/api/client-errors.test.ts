@@ -21,6 +21,7 @@ const oddValues = [
   '{}',
   "' OR 1=1 --",
   '%00',
+  '\u0000',
   '..%2F..%2Fetc',
   'ü'.repeat(300),
   'x'.repeat(5000),

@@ -323,6 +323,21 @@ export const recipes: Recipe[] = [
     },
   },
   {
+    // Phase 2 without manual tasks: billing's acknowledgement of RFB 1 starts activation 2 in
+    // the same workflow task as the update's own write (recorded on the dev server, where that
+    // interleaving happens as in production).
+    file: 'order-phase-2-after-rfb-1.json',
+    workflowId: 'order-ORD-505C91722E96BB71',
+    async run(r) {
+      const o = await startRecordedOrder(r, this.workflowId, 'REC-0017', 'recorded-phase-2-after-rfb-1', optionalOf('auto-phase-2'));
+      await accept(o, 1);
+      await acknowledgeRfb(o, 1);
+      await accept(o, 2);
+      await acknowledgeRfb(o, 2);
+      return o.handle.result();
+    },
+  },
+  {
     // Activation 1 finds the activation system down through the activity's retries; the policy
     // retries it 15 minutes later, when the system is back: healed without a task.
     file: 'order-fallout-retry-by-rule.json',
