@@ -33,6 +33,8 @@ import { serviceRoutes } from './routes/services.js';
 import { simulatorRoutes } from './routes/simulators.js';
 import { hubRoutes } from './routes/hub.js';
 import { falloutPolicyRoutes } from './routes/fallout-policies.js';
+import { troubleTicketRoutes } from './routes/trouble-tickets.js';
+import { escalationRuleRoutes } from './routes/escalation-rules.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
@@ -125,5 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(simulatorRoutes, { prefix: '/api/v1' });
   await app.register(hubRoutes, { prefix: '/api/v1' });
   await app.register(falloutPolicyRoutes, { prefix: '/api/v1' });
+  await app.register(troubleTicketRoutes, { prefix: '/api/v1' });
+  await app.register(escalationRuleRoutes, { prefix: '/api/v1' });
   return app;
 }

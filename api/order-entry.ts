@@ -8,7 +8,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
-import { customers, productComponents, products } from '../db/schema.js';
+import { cases, customers, productComponents, productOrders, products } from '../db/schema.js';
 import {
   orderWorkflowId,
   orderWorkflowType,
@@ -223,4 +223,27 @@ export async function submitOrder(
     }),
   });
   return answerWithin(recorded, deps.answerWithinMs);
+}
+
+/**
+ * An Idempotency-Key stands for one request, whatever else the body names (an externalId too):
+ * used before for another order or case, or with another body, it is refused.
+ */
+export async function refuseReusedKey(
+  db: Db,
+  table: typeof productOrders | typeof cases,
+  keyRef: string | null,
+  id: string,
+  requestHash: string,
+  idempotencyKey: string | undefined,
+): Promise<void> {
+  if (!keyRef) return;
+  const [used] = await db
+    .select({ id: table.id, requestHash: table.requestHash })
+    .from(table as typeof cases)
+    .where(eq(table.idempotencyKey, keyRef));
+  if (used && (used.id !== id || used.requestHash !== requestHash))
+    throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for another request (${used.id})`, {
+      id: used.id,
+    });
 }

@@ -7,15 +7,38 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import {
   milestoneNames,
   openTaskStatuses,
+  type CaseKind,
+  type CaseSeverity,
+  type CaseStatus,
   type OrderState,
   type RfbStatus,
   type ServiceState,
   type TaskKind,
   type TaskStatus,
 } from '../domain/vocabulary.js';
-import type { CancelRequestView, NotificationView, OrderView, ReadyForBilling, RfbView, ServiceView, TaskView } from '../domain/views.js';
+import type {
+  CancelRequestView,
+  CaseView,
+  NotificationView,
+  OrderView,
+  ReadyForBilling,
+  RfbView,
+  ServiceView,
+  TaskView,
+} from '../domain/views.js';
 import type { Db } from './client.js';
-import { cancelRequests, notifications, orderItems, productOrders, rfbs, serviceInstances, taskEvents, tasks } from './schema.js';
+import {
+  cancelRequests,
+  caseEvents,
+  cases,
+  notifications,
+  orderItems,
+  productOrders,
+  rfbs,
+  serviceInstances,
+  taskEvents,
+  tasks,
+} from './schema.js';
 
 export interface Page {
   limit: number;
@@ -289,4 +312,80 @@ export async function loadCancelRequest(db: Db, by: { id: string } | { orderId: 
       completedAt: isoOrNull(r.completedAt),
     }
   );
+}
+
+// ---------------------------------------------------------------- cases
+
+export async function loadCaseViews(db: Db, ids: string[]): Promise<CaseView[]> {
+  if (ids.length === 0) return [];
+  const [rows, events, open] = await Promise.all([
+    db.select().from(cases).where(inArray(cases.id, ids)),
+    db.select().from(caseEvents).where(inArray(caseEvents.caseId, ids)).orderBy(asc(caseEvents.at), asc(caseEvents.id)),
+    db
+      .select({ id: tasks.id, subjectId: tasks.subjectId, group: tasks.group, assignee: tasks.assignee, status: tasks.status })
+      .from(tasks)
+      .where(and(eq(tasks.subjectType, 'case'), inArray(tasks.subjectId, ids), inArray(tasks.status, ['opened', 'inProgress']))),
+  ]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const r = byId.get(id);
+    if (!r) return [];
+    const history = events.filter((e) => e.caseId === id);
+    const task = open.find((t) => t.subjectId === id);
+    return [
+      {
+        id: r.id,
+        kind: r.kind,
+        origin: r.origin,
+        channel: r.channel,
+        severity: r.severity,
+        customerId: r.customerId,
+        contactId: r.contactId,
+        productId: r.productId,
+        symptom: r.symptom,
+        relatedOrderId: r.relatedOrderId,
+        invoiceId: r.invoiceId,
+        description: r.description,
+        status: r.status,
+        ownerGroup: r.ownerGroup,
+        openTask: task ? { id: task.id, group: task.group, assignee: task.assignee, status: task.status } : null,
+        escalationLevel: r.escalationLevel,
+        escalations: r.escalations,
+        escalationRule: r.escalationRule,
+        triage: r.triage,
+        resolution: r.resolution,
+        satisfaction: r.satisfaction,
+        notes: history.filter((e) => e.kind === 'note').map((e) => ({ text: String(e.details.text), by: e.actor, at: iso(e.at) })),
+        history: history.map((e) => ({ kind: e.kind, at: iso(e.at), actor: e.actor, details: e.details })),
+        createdAt: iso(r.createdAt),
+        updatedAt: iso(r.updatedAt),
+        resolvedAt: isoOrNull(r.resolvedAt),
+        closedAt: isoOrNull(r.closedAt),
+      },
+    ];
+  });
+}
+
+export async function loadCaseView(db: Db, id: string): Promise<CaseView | undefined> {
+  return (await loadCaseViews(db, [id]))[0];
+}
+
+export interface CaseFilter {
+  status?: CaseStatus;
+  kind?: CaseKind;
+  group?: string;
+  customerId?: string;
+  severity?: CaseSeverity;
+}
+
+export async function listCases(db: Db, f: CaseFilter, page: Page): Promise<PageOf<CaseView>> {
+  const where = and(
+    f.status ? eq(cases.status, f.status) : undefined,
+    f.kind ? eq(cases.kind, f.kind) : undefined,
+    f.group ? eq(cases.ownerGroup, f.group) : undefined,
+    f.customerId ? eq(cases.customerId, f.customerId) : undefined,
+    f.severity ? eq(cases.severity, f.severity) : undefined,
+  );
+  const ids = db.select({ id: cases.id }).from(cases).where(where).orderBy(desc(cases.createdAt), asc(cases.id));
+  return pageOfViews(db, cases, where, ids.limit(page.limit).offset(page.offset), loadCaseViews);
 }

@@ -17,6 +17,7 @@ import {
 } from './vocabulary.js';
 import { customerId, falloutPolicy, groupName, orderId, price, record, taskId, timestamp } from './values.js';
 import { falloutCauses, falloutSteps } from './fallout.js';
+import { caseChannels, caseEventKinds, caseKinds, caseOrigins, caseSeverities, caseStatuses } from './vocabulary.js';
 
 export const milestoneRecord = z
   .object({
@@ -244,3 +245,62 @@ export const falloutPolicyView = z
   })
   .meta({ id: 'FalloutPolicyRow', description: 'What the order flow does when a step fails this way; read by each step as it starts' });
 export type FalloutPolicyView = z.infer<typeof falloutPolicyView>;
+
+const escalationLevel = z.object({ level: z.number().int(), group: z.string(), after: z.string().describe('ISO 8601 duration, e.g. P7D') });
+
+export const caseView = z
+  .object({
+    id: z.string(),
+    kind: z.enum(caseKinds),
+    origin: z.enum(caseOrigins),
+    channel: z.enum(caseChannels),
+    severity: z.enum(caseSeverities),
+    customerId,
+    contactId: z.uuid(),
+    productId: z.string().nullable(),
+    symptom: z.string().nullable(),
+    relatedOrderId: z.string().nullable(),
+    invoiceId: z.string().nullable(),
+    description: z.string(),
+    status: z.enum(caseStatuses),
+    ownerGroup: z.string().nullable().describe("The group whose inbox holds the case's task"),
+    openTask: z.object({ id: taskId, group: z.string(), assignee: z.string().nullable(), status: z.enum(taskStatuses) }).nullable(),
+    escalationLevel: z.number().int(),
+    escalations: z.array(z.object({ level: z.number().int(), group: z.string(), at: timestamp })),
+    escalationRule: z
+      .object({ id: z.string(), levels: z.array(escalationLevel) })
+      .nullable()
+      .describe('Fixed when the case was entered'),
+    triage: z
+      .object({
+        answers: z.array(z.object({ questionId: z.string(), answer: z.string() })),
+        solved: z.boolean(),
+        by: z.string(),
+        at: timestamp,
+      })
+      .nullable(),
+    resolution: z.string().nullable(),
+    satisfaction: z.object({ score: z.number().int(), comment: z.string().nullable(), by: z.string(), at: timestamp }).nullable(),
+    notes: z.array(z.object({ text: z.string(), by: z.string(), at: timestamp })),
+    history: z.array(z.object({ kind: z.enum(caseEventKinds), at: timestamp, actor: z.string(), details: record })),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    resolvedAt: timestamp.nullable(),
+    closedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'TroubleTicket', description: 'A case: status and its history, notes, assignment, escalations' });
+export type CaseView = z.infer<typeof caseView>;
+
+export const escalationRuleView = z
+  .object({
+    id: z.string(),
+    kind: z.enum(caseKinds),
+    productId: z.string().nullable(),
+    symptom: z.string().nullable(),
+    levels: z.array(escalationLevel),
+    description: z.string(),
+    updatedBy: z.string().nullable(),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'EscalationRule', description: 'By kind, and for defects product and symptom: the most specific wins' });
+export type EscalationRuleView = z.infer<typeof escalationRuleView>;

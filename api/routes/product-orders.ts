@@ -12,7 +12,7 @@ import { acceptanceUpdate, acceptanceVerdict, orderWorkflowId, type OrderRefusal
 import { acceptanceBody } from '../../domain/order-commands.js';
 import type { Principal } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
-import { orderIdFor, orderRequest, requestHashOf, resolveCustomer, submitOrder } from '../order-entry.js';
+import { orderIdFor, orderRequest, refuseReusedKey, requestHashOf, resolveCustomer, submitOrder } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
 
 const orderIdParam = z.object({ id: orderId });
@@ -80,23 +80,8 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       const customer = await resolveCustomer(db, body);
       const id = orderIdFor(customer, body, idempotencyKey, principal.keyId);
       const location = `/api/v1/productOrders/${id}`;
-      // An Idempotency-Key stands for one request, whatever else the body names (an externalId too).
       const keyRef = idempotencyKey ? `${principal.keyId}:${idempotencyKey}` : null;
-      if (keyRef) {
-        const [used] = await db
-          .select({ id: productOrders.id, requestHash: productOrders.requestHash })
-          .from(productOrders)
-          .where(eq(productOrders.idempotencyKey, keyRef));
-        if (used && (used.id !== id || used.requestHash !== requestHashOf(body))) {
-          throw new DomainError(
-            'IDEMPOTENCY_KEY_REUSED',
-            `Idempotency-Key ${idempotencyKey} was used for another request (order ${used.id})`,
-            {
-              orderId: used.id,
-            },
-          );
-        }
-      }
+      await refuseReusedKey(db, productOrders, keyRef, id, requestHashOf(body), idempotencyKey);
       // An externalId names the order: a repeat answers with it.
       const [existing] = await db.select({ id: productOrders.id }).from(productOrders).where(eq(productOrders.id, id));
       if (existing) return reply.code(200).send((await loadOrderView(db, id))!);

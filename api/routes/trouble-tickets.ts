@@ -1,0 +1,216 @@
+/**
+ * Cases and trouble tickets (seed 003, 5.3.4; TMF621's resource name): entry, reading, and each
+ * life-cycle command as an update on the case's workflow. A customer key sees only its own
+ * cases (another's is a 404, as if it did not exist).
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { caseCommandBodies, ticketRequest } from '../../domain/case-commands.js';
+import { caseCommandVerdict, closedCaseStatuses, type CaseCommand } from '../../domain/cases.js';
+import { caseIdPattern, caseKinds, caseSeverities, caseStatuses, type Role } from '../../domain/vocabulary.js';
+import { customerId, groupName } from '../../domain/values.js';
+import { caseView, type CaseView } from '../../domain/views.js';
+import type { Db } from '../../db/client.js';
+import { caseEvents, cases } from '../../db/schema.js';
+import { listCases, loadCaseView } from '../../db/views.js';
+import { caseCommandUpdate, caseWorkflowId } from '../../workflows/case.contract.js';
+import type { Principal } from '../auth.js';
+import { caseIdFor, checkProduct, submitCase } from '../case-entry.js';
+import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
+import { refuseReusedKey, requestHashOf, resolveCustomer } from '../order-entry.js';
+import { listQuery, sendPage } from '../paging.js';
+
+const caseIdParam = z.object({ id: z.string().regex(caseIdPattern, 'a case id such as TT-0123456789ABCDEF') });
+const readers = ['agent', 'customer', 'backoffice', 'support', 'admin'] as const;
+const casePending = z
+  .object({ id: z.string(), message: z.string() })
+  .meta({ id: 'TroubleTicketPending', description: 'Accepted, not yet written: read the case at the Location' });
+
+/** Who may give each command (seed 003: the owner resolves, the customer agrees or disagrees). */
+const commandRoles: Record<CaseCommand, readonly Role[]> = {
+  open: ['agent', 'backoffice', 'admin'],
+  pending: ['agent', 'backoffice', 'admin'],
+  resume: ['agent', 'backoffice', 'admin'],
+  resolve: ['agent', 'backoffice', 'admin'],
+  close: ['customer', 'agent', 'admin'],
+  reopen: ['customer', 'agent', 'admin'],
+  cancel: ['agent', 'customer', 'backoffice', 'admin'],
+  notes: ['agent', 'customer', 'backoffice', 'support', 'admin'],
+  triage: ['agent', 'admin'],
+};
+
+export async function visibleCase(db: Db, principal: Principal, id: string): Promise<CaseView> {
+  const found = await loadCaseView(db, id);
+  if (!found || (principal.role === 'customer' && found.customerId !== principal.customerId))
+    throw new DomainError('CASE_NOT_FOUND', `No case ${id}`);
+  return found;
+}
+
+export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db, temporal } = app;
+
+  app.post(
+    '/troubleTickets',
+    {
+      config: { roles: ['agent', 'customer', 'backoffice'] },
+      schema: {
+        tags: ['troubleTickets'],
+        summary: 'Enter a case: customer and contact found or registered; it starts gathering information',
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+        body: ticketRequest,
+        response: { 200: caseView, 201: caseView, 202: casePending, 422: errorBody, ...commonErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { principal, body } = request;
+      if (principal.role === 'customer') {
+        if (!('id' in body.customer && body.customer.id === principal.customerId))
+          throw new DomainError(
+            'FORBIDDEN',
+            `A customer key reports for its own customer: send customer { "id": "${principal.customerId}" }`,
+          );
+        if (body.origin !== 'external') throw new DomainError('FORBIDDEN', 'A customer reports external cases');
+      }
+      if (principal.role === 'backoffice' && body.origin !== 'internal')
+        throw new DomainError('FORBIDDEN', 'Back office enters internal cases: send origin "internal"');
+      await checkProduct(db, body);
+      const idempotencyKey = request.headers['idempotency-key'];
+      const customer = await resolveCustomer(db, body);
+      const id = caseIdFor(customer, body, idempotencyKey, principal.keyId);
+      const keyRef = idempotencyKey ? `${principal.keyId}:${idempotencyKey}` : null;
+      await refuseReusedKey(db, cases, keyRef, id, requestHashOf(body), idempotencyKey);
+      const location = `/api/v1/troubleTickets/${id}`;
+      const [existing] = await db.select({ id: cases.id }).from(cases).where(eq(cases.id, id));
+      if (existing)
+        return reply
+          .code(200)
+          .header('location', location)
+          .send((await loadCaseView(db, id))!);
+      const answer = await submitCase({ client: temporal.client, ...app.orders }, id, customer, body, {
+        idempotencyKey: keyRef,
+        createdBy: `${principal.role}:${principal.keyId}`,
+      });
+      if (answer === 'pending')
+        return reply
+          .code(202)
+          .header('location', location)
+          .send({ id, message: `Case ${id} is accepted and not yet written; read it at ${location}` });
+      return reply
+        .code(answer === 'created' ? 201 : 200)
+        .header('location', location)
+        .send((await loadCaseView(db, id))!);
+    },
+  );
+
+  app.get(
+    '/troubleTickets',
+    {
+      config: { roles: readers },
+      schema: {
+        tags: ['troubleTickets'],
+        summary: 'Cases, newest first',
+        querystring: listQuery({
+          status: z.enum(caseStatuses).optional(),
+          kind: z.enum(caseKinds).optional(),
+          group: groupName.optional(),
+          customerId: customerId.optional(),
+          severity: z.enum(caseSeverities).optional(),
+        }),
+        response: { 200: z.array(caseView), ...commonErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const customer = request.principal.role === 'customer' ? request.principal.customerId! : q.customerId;
+      return sendPage(reply, await listCases(db, { ...q, customerId: customer }, q));
+    },
+  );
+
+  app.get(
+    '/troubleTickets/:id',
+    {
+      config: { roles: readers },
+      schema: {
+        tags: ['troubleTickets'],
+        summary: 'One case: status and its history, notes, assignment, escalations',
+        params: caseIdParam,
+        response: { 200: caseView, 404: errorBody, ...commonErrorResponses },
+      },
+    },
+    async (request) => visibleCase(db, request.principal, request.params.id),
+  );
+
+  for (const command of Object.keys(caseCommandBodies) as CaseCommand[]) {
+    app.post(
+      `/troubleTickets/:id/${command}`,
+      {
+        config: { roles: commandRoles[command] },
+        schema: {
+          tags: ['troubleTickets'],
+          summary: `Case command: ${command}; 409 when the case's status does not take it`,
+          params: caseIdParam,
+          body: caseCommandBodies[command],
+          response: { 200: caseView, 404: errorBody, 409: errorBody, 422: errorBody, ...commonErrorResponses },
+        },
+      },
+      async (request) => {
+        const { principal } = request;
+        const found = await visibleCase(db, principal, request.params.id);
+        // The owner resolves: a back-office key only for a case in one of its groups.
+        if (principal.role === 'backoffice' && found.ownerGroup && !principal.groups.includes(found.ownerGroup))
+          throw new DomainError('NOT_IN_GROUP', `Case ${found.id} is with ${found.ownerGroup}, which this key is not in`);
+        // A closed case's workflow has ended: its row answers by the same rule.
+        const verdict = caseCommandVerdict({ caseId: found.id, status: found.status, kind: found.kind }, command);
+        if (!verdict.ok && (closedCaseStatuses.includes(found.status) || verdict.code === 'TRIAGE_NOT_FOR_KIND'))
+          throw new DomainError(verdict.code, verdict.message);
+        const body = (request.body ?? {}) as object;
+        await temporal.client.workflow
+          .getHandle(caseWorkflowId(found.id))
+          .executeUpdate(caseCommandUpdate, { args: [{ ...body, command, actor: `${principal.role}:${principal.keyId}` } as never] });
+        return (await loadCaseView(db, found.id))!;
+      },
+    );
+  }
+
+  app.post(
+    '/troubleTickets/:id/satisfaction',
+    {
+      config: { roles: ['customer', 'agent'] },
+      schema: {
+        tags: ['troubleTickets'],
+        summary: "The customer's satisfaction with a closed case, once (an agent may record it on the customer's behalf)",
+        params: caseIdParam,
+        body: z.object({ score: z.number().int().min(1).max(5), comment: z.string().min(1).max(2000).optional() }).strict(),
+        response: { 200: caseView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
+      },
+    },
+    async (request) => {
+      const { principal, body } = request;
+      const found = await visibleCase(db, principal, request.params.id);
+      if (found.status !== 'closed')
+        throw new DomainError('CASE_STATUS_CONFLICT', `Case ${found.id} is ${found.status}: satisfaction is asked once it is closed`);
+      const by = `${principal.role}:${principal.keyId}`;
+      const at = new Date();
+      const given = await db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(cases)
+          .set({ satisfaction: { score: body.score, comment: body.comment ?? null, by, at: at.toISOString() }, updatedAt: at })
+          .where(and(eq(cases.id, found.id), isNull(cases.satisfaction)))
+          .returning({ id: cases.id });
+        if (row)
+          await tx.insert(caseEvents).values({
+            id: `${found.id}:satisfaction`,
+            caseId: found.id,
+            kind: 'status',
+            at,
+            actor: by,
+            details: { satisfaction: body.score },
+          });
+        return row !== undefined;
+      });
+      if (!given) throw new DomainError('SATISFACTION_ALREADY_GIVEN', `Case ${found.id} already has the customer's satisfaction`);
+      return (await loadCaseView(db, found.id))!;
+    },
+  );
+};

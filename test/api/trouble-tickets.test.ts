@@ -1,0 +1,191 @@
+/**
+ * Cases over HTTP with a real worker: a defect reported on the web walked through triage, service
+ * management, resolution, the customer's disagreement, resolution again, closure and the survey;
+ * entry's idempotency; who may see and do what; escalation rules as data.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+let p: TestPlatform;
+let agent: Record<string, string>;
+let serviceManagement: Record<string, string>;
+let billingAssistant: Record<string, string>;
+let admin: Record<string, string>;
+
+beforeAll(async () => {
+  p = await startTestPlatform();
+  agent = bearer(await p.keyFor('agent'));
+  serviceManagement = bearer(await p.keyFor('backoffice', { groups: ['service-management'] }));
+  billingAssistant = bearer(await p.keyFor('backoffice', { groups: ['billing-assistants'] }));
+  admin = bearer(p.adminKey);
+});
+afterAll(() => p?.close());
+
+const post = (url: string, headers: Record<string, string>, payload: object = {}) =>
+  p.app.inject({ method: 'POST', url: `/api/v1${url}`, headers, payload });
+const get = (url: string, headers: Record<string, string>) => p.app.inject({ method: 'GET', url: `/api/v1${url}`, headers });
+
+const defect = (taxId: string) => ({
+  kind: 'defect',
+  origin: 'external',
+  channel: 'web',
+  severity: 'major',
+  customer: { name: 'Web Shop SL', taxId },
+  contact: { name: 'Iker Web', email: 'iker@webshop.example' },
+  productId: 'datahost',
+  symptom: 'site-down',
+  description: 'The shop answers 502 since this morning',
+});
+
+describe('trouble tickets', () => {
+  it('walks a web defect: triage, service management, resolved, rejected by the customer, resolved again, closed, surveyed', async () => {
+    const taxId = `TT-${Date.now()}`;
+    const created = await post('/troubleTickets', agent, defect(taxId));
+    expect(created.statusCode, created.body).toBe(201);
+    const ticket = created.json();
+    expect(ticket).toMatchObject({ kind: 'defect', status: 'gatheringInfo', ownerGroup: null, openTask: null, escalationLevel: 0 });
+    expect(ticket.escalationRule).toMatchObject({ id: 'defect', levels: [{ group: 'technical-management', after: 'P4D' }, {}, {}] });
+    expect(created.headers.location).toBe(`/api/v1/troubleTickets/${ticket.id}`);
+    const customer = bearer(await p.keyFor('customer', { customerId: ticket.customerId }));
+    // The customer reads it at once, and nobody else's customer does.
+    expect((await get(`/troubleTickets/${ticket.id}`, customer)).json().status).toBe('gatheringInfo');
+    const stranger = bearer(await p.keyFor('customer', { customerId: 'CUST-NOBODY' }));
+    expect((await get(`/troubleTickets/${ticket.id}`, stranger)).statusCode).toBe(404);
+
+    const triaged = await post(`/troubleTickets/${ticket.id}/triage`, agent, {
+      answers: [
+        { questionId: 'since', answer: 'this morning' },
+        { questionId: 'status-page', answer: 'no outage shown' },
+      ],
+      solved: false,
+    });
+    expect(triaged.statusCode, triaged.body).toBe(200);
+    expect(triaged.json()).toMatchObject({ status: 'open', ownerGroup: 'service-management', openTask: { group: 'service-management' } });
+    expect(triaged.json().triage).toMatchObject({ solved: false, answers: [{ questionId: 'since' }, { questionId: 'status-page' }] });
+    const taskId = triaged.json().openTask.id;
+    expect((await get(`/tasks?group=service-management`, serviceManagement)).json().map((t: { id: string }) => t.id)).toContain(taskId);
+
+    // Only the owner group resolves; the customer cannot.
+    expect((await post(`/troubleTickets/${ticket.id}/resolve`, billingAssistant, { resolution: 'x' })).statusCode).toBe(403);
+    expect((await post(`/troubleTickets/${ticket.id}/resolve`, customer, { resolution: 'x' })).statusCode).toBe(403);
+    await post(`/tasks/${taskId}/claim`, serviceManagement);
+    expect((await post(`/troubleTickets/${ticket.id}/notes`, serviceManagement, { text: 'proxy restarted' })).statusCode).toBe(200);
+    const resolved = await post(`/troubleTickets/${ticket.id}/resolve`, serviceManagement, { resolution: 'web proxy restarted' });
+    expect(resolved.json()).toMatchObject({ status: 'resolved', resolution: 'web proxy restarted', openTask: null });
+
+    // The customer disagrees: open again, with service management.
+    const reopened = await post(`/troubleTickets/${ticket.id}/reopen`, customer, { comment: 'still 502 on checkout' });
+    expect(reopened.statusCode, reopened.body).toBe(200);
+    expect(reopened.json()).toMatchObject({ status: 'open', resolution: null, openTask: { group: 'service-management' } });
+    expect((await post(`/troubleTickets/${ticket.id}/close`, customer)).statusCode).toBe(409);
+    await post(`/troubleTickets/${ticket.id}/resolve`, serviceManagement, { resolution: 'checkout service redeployed' });
+    const closed = await post(`/troubleTickets/${ticket.id}/close`, customer);
+    expect(closed.json()).toMatchObject({ status: 'closed', resolution: 'checkout service redeployed' });
+
+    const survey = await post(`/troubleTickets/${ticket.id}/satisfaction`, customer, { score: 4, comment: 'fixed the same day' });
+    expect(survey.statusCode, survey.body).toBe(200);
+    expect(survey.json().satisfaction).toMatchObject({ score: 4, comment: 'fixed the same day' });
+    const again = await post(`/troubleTickets/${ticket.id}/satisfaction`, customer, { score: 1 });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('SATISFACTION_ALREADY_GIVEN');
+
+    const final = (await get(`/troubleTickets/${ticket.id}`, agent)).json();
+    expect(final.notes).toEqual([expect.objectContaining({ text: 'proxy restarted' })]);
+    expect(
+      final.history.filter((e: { kind: string }) => e.kind === 'status').map((e: { details: { to?: string } }) => e.details.to),
+    ).toEqual([
+      'gatheringInfo',
+      'resolved',
+      'open',
+      'resolved',
+      'closed',
+      undefined, // the survey
+    ]);
+    // A closed case takes no more commands, answered from its row.
+    const late = await post(`/troubleTickets/${ticket.id}/reopen`, customer, { comment: 'again' });
+    expect(late.statusCode).toBe(409);
+    expect(late.json().code).toBe('CASE_STATUS_CONFLICT');
+  });
+
+  it('answers a repeated externalId with the first case and refuses an Idempotency-Key reused with another body', async () => {
+    const body = { ...defect(`TTR-${Date.now()}`), externalId: 'web-form-77' };
+    const first = await post('/troubleTickets', agent, body);
+    const repeat = await post('/troubleTickets', agent, body);
+    expect([first.statusCode, repeat.statusCode]).toEqual([201, 200]);
+    expect(repeat.json().id).toBe(first.json().id);
+    const keyed = { ...agent, 'idempotency-key': `k-${Date.now()}` };
+    const a = await post('/troubleTickets', keyed, { ...body, externalId: undefined, description: 'one' });
+    const b = await post('/troubleTickets', keyed, { ...body, externalId: undefined, description: 'two' });
+    expect(a.statusCode).toBe(201);
+    expect(b.statusCode).toBe(422);
+    expect(b.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('refuses bad entries with a clear 4xx: a defect without symptom, an unknown symptom, a customer reporting for another', async () => {
+    const noSymptom = await post('/troubleTickets', agent, { ...defect('TTB-1'), symptom: undefined });
+    expect(noSymptom.statusCode).toBe(400);
+    const unknown = await post('/troubleTickets', agent, { ...defect('TTB-2'), symptom: 'coffee-machine' });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json()).toMatchObject({
+      code: 'UNKNOWN_SYMPTOM',
+      details: { symptoms: ['ftp-unreachable', 'mail-not-delivered', 'site-down'] },
+    });
+    const customer = bearer(await p.keyFor('customer', { customerId: 'CUST-SOMEONE' }));
+    const forOther = await post('/troubleTickets', customer, { ...defect('TTB-3'), customer: { id: 'CUST-OTHER' } });
+    expect(forOther.statusCode).toBe(403);
+    const external = await post('/troubleTickets', billingAssistant, { ...defect('TTB-4') });
+    expect(external.statusCode).toBe(403);
+  });
+
+  it('routes a billing dispute from the web to billing-assistants, and lists cases by group', async () => {
+    const dispute = await post('/troubleTickets', agent, {
+      kind: 'billing',
+      channel: 'web',
+      customer: { name: 'Dispute SL', taxId: `TTD-${Date.now()}` },
+      contact: { name: 'Ona Bill', email: 'ona@dispute.example' },
+      invoiceId: 'INV-2026-1001',
+      description: 'Charged twice for November',
+    });
+    expect(dispute.statusCode, dispute.body).toBe(201);
+    expect(dispute.json()).toMatchObject({ kind: 'billing', invoiceId: 'INV-2026-1001', ownerGroup: 'billing-assistants' });
+    expect(dispute.json().openTask).toMatchObject({ group: 'billing-assistants' });
+    const listed = await get('/troubleTickets?group=billing-assistants&kind=billing', agent);
+    expect(listed.json().map((c: { id: string }) => c.id)).toContain(dispute.json().id);
+    expect(Number(listed.headers['x-total-count'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lets an admin change an escalation ladder, refusing one out of order', async () => {
+    const rules = (await get('/escalationRules', agent)).json();
+    expect(rules.find((r: { id: string }) => r.id === 'billing').levels.map((l: { after: string }) => l.after)).toEqual([
+      'P7D',
+      'P14D',
+      'P21D',
+    ]);
+    const bad = await p.app.inject({
+      method: 'PUT',
+      url: '/api/v1/escalationRules/sales',
+      headers: admin,
+      payload: {
+        levels: [
+          { level: 1, group: 'sales-management', after: 'P5D' },
+          { level: 2, group: 'superintendent', after: 'P2D' },
+        ],
+      },
+    });
+    expect(bad.statusCode).toBe(400);
+    const notIso = await p.app.inject({
+      method: 'PUT',
+      url: '/api/v1/escalationRules/sales',
+      headers: admin,
+      payload: { levels: [{ level: 1, group: 'sales-management', after: '5 days' }] },
+    });
+    expect(notIso.statusCode).toBe(400);
+    const missing = await p.app.inject({
+      method: 'PUT',
+      url: '/api/v1/escalationRules/nothing',
+      headers: admin,
+      payload: { levels: [{ level: 1, group: 'x-y', after: 'P1D' }] },
+    });
+    expect(missing.statusCode).toBe(404);
+  });
+});
