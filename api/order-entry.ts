@@ -236,6 +236,7 @@ export async function refuseReusedKey(
   id: string,
   requestHash: string,
   idempotencyKey: string | undefined,
+  what: 'order' | 'case',
 ): Promise<void> {
   if (!keyRef) return;
   const [used] = await db
@@ -243,7 +244,7 @@ export async function refuseReusedKey(
     .from(table as typeof cases)
     .where(eq(table.idempotencyKey, keyRef));
   if (used && (used.id !== id || used.requestHash !== requestHash))
-    throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for another request (${used.id})`, {
-      id: used.id,
+    throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for another request (${what} ${used.id})`, {
+      [`${what}Id`]: used.id,
     });
 }

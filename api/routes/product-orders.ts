@@ -81,7 +81,7 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       const id = orderIdFor(customer, body, idempotencyKey, principal.keyId);
       const location = `/api/v1/productOrders/${id}`;
       const keyRef = idempotencyKey ? `${principal.keyId}:${idempotencyKey}` : null;
-      await refuseReusedKey(db, productOrders, keyRef, id, requestHashOf(body), idempotencyKey);
+      await refuseReusedKey(db, productOrders, keyRef, id, requestHashOf(body), idempotencyKey, 'order');
       // An externalId names the order: a repeat answers with it.
       const [existing] = await db.select({ id: productOrders.id }).from(productOrders).where(eq(productOrders.id, id));
       if (existing) return reply.code(200).send((await loadOrderView(db, id))!);

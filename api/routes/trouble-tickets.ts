@@ -79,7 +79,7 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
       const customer = await resolveCustomer(db, body);
       const id = caseIdFor(customer, body, idempotencyKey, principal.keyId);
       const keyRef = idempotencyKey ? `${principal.keyId}:${idempotencyKey}` : null;
-      await refuseReusedKey(db, cases, keyRef, id, requestHashOf(body), idempotencyKey);
+      await refuseReusedKey(db, cases, keyRef, id, requestHashOf(body), idempotencyKey, 'case');
       const location = `/api/v1/troubleTickets/${id}`;
       const [existing] = await db.select({ id: cases.id }).from(cases).where(eq(cases.id, id));
       if (existing)
