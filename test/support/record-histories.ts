@@ -34,6 +34,7 @@ import { acceptanceUpdate, cancelOrderUpdate, defaultOrderSettings, rfbAcknowled
 import { datahost } from '../../catalog/datahost.js';
 import { datahostRequest, optionalOf, orderIdOf, startOrder } from './orders.js';
 import { timeSkippingEnvironment } from './time-skipping.js';
+import { startCase, ticketRequest } from './cases.js';
 import { createScratchDatabase } from '../../db/scratch.js';
 
 /** The activation system, down for the orders a recipe chooses: an outage that retries cannot cure. */
@@ -484,7 +485,49 @@ export const recipes: Recipe[] = [
       }
     },
   },
+  {
+    // An untouched billing case climbs figure 19's ladder: coordination at day 7, management at
+    // 14, the superintendent at 21; then it is resolved and closed.
+    file: 'case-escalated.json',
+    workflowId: 'case-TT-411C657D7F33D8AA',
+    timeSkipping: true,
+    async run(r) {
+      const c = await startRecordedCase(r, this.workflowId, 'billing', 'REC-0101', 'recorded-case-escalated');
+      for (const level of [1, 2, 3]) {
+        await r.sleep(7 * 24 * 3600_000 + 60_000);
+        await c.until((s) => s.escalationLevel === level);
+      }
+      await c.command({ command: 'resolve', actor: 'recorder', resolution: 'refund issued' });
+      await c.command({ command: 'close', actor: 'customer' });
+      return c.handle.result();
+    },
+  },
+  {
+    // A defect not solved at triage goes to service management, is resolved, reopened by the
+    // customer, put pending and resumed, resolved again and closed.
+    file: 'case-reopened.json',
+    workflowId: 'case-TT-8D3AEE1A7596C0BB',
+    async run(r) {
+      const c = await startRecordedCase(r, this.workflowId, 'defect', 'REC-0102', 'recorded-case-reopened');
+      await c.command({ command: 'triage', actor: 'agent', answers: [{ questionId: 'since', answer: 'today' }], solved: false });
+      await c.command({ command: 'notes', actor: 'ana', text: 'looking at the proxy' });
+      await c.command({ command: 'resolve', actor: 'ana', resolution: 'proxy restarted' });
+      await c.command({ command: 'reopen', actor: 'customer', comment: 'still down' });
+      await c.command({ command: 'pending', actor: 'ana', reason: 'waiting for the customer logs' });
+      await c.command({ command: 'resume', actor: 'ana' });
+      await c.command({ command: 'resolve', actor: 'ana', resolution: 'certificate renewed' });
+      await c.command({ command: 'close', actor: 'customer' });
+      return c.handle.result();
+    },
+  },
 ];
+
+/** Starts a case whose id, and so its workflow id, follows from a fixed customer and externalId. */
+async function startRecordedCase(r: Recording, workflowId: string, kind: 'billing' | 'defect', taxId: string, externalId: string) {
+  const c = await startCase(r.client, r.database.db, r.taskQueue, { ...ticketRequest(kind, { taxId }), externalId });
+  if (`case-${c.caseId}` !== workflowId) throw new Error(`recipe's workflowId should be case-${c.caseId}`);
+  return c;
+}
 
 /** Polls for the acceptance reminder: the order's state does not show it, its notification row does. */
 async function reminded(database: Database, orderId: string, timeoutMs = 20_000) {
