@@ -4,11 +4,12 @@
  * write changes nothing twice.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../db/client.js';
-import { caseEvents, cases, escalationRules } from '../db/schema.js';
+import { calendars, caseEvents, cases, escalationRules, slaDefinitions } from '../db/schema.js';
 import { escalationRuleFor, ownerGroups, type EscalationLevel } from '../domain/cases.js';
 import type { SubmitCase } from '../domain/case-commands.js';
+import { slaClocks, slaMetrics, type Calendar, type SlaClock, type SlaDefinition } from '../domain/sla.js';
 import type { CaseEventKind, CaseStatus } from '../domain/vocabulary.js';
 import { enterCustomerAndContact } from './customers.js';
 
@@ -16,6 +17,8 @@ export interface CaseChange {
   caseId: string;
   /** `<caseId>:<n>`: the n-th change the workflow made. */
   eventId: string;
+  /** On the workflow's clock. */
+  at: string;
   kind: CaseEventKind;
   actor: string;
   details: Record<string, unknown>;
@@ -24,6 +27,16 @@ export interface CaseChange {
   escalation?: { level: number; group: string; at: string };
   triage?: { answers: { questionId: string; answer: string }[]; solved: boolean; by: string; at: string };
   resolution?: string | null;
+  sla?: SlaClock[];
+}
+
+/** What a case fixes when it is entered: its escalation rule and its SLA targets with their calendars. */
+export interface CaseTerms {
+  customerId: string;
+  /** When the case was entered, on the workflow's clock: its clocks and ladder count from then. */
+  enteredAt: string;
+  escalationRule: { id: string; levels: EscalationLevel[] } | null;
+  sla: { definitions: SlaDefinition[]; calendars: Calendar[] };
 }
 
 export function caseActivities(db: Db) {
@@ -32,18 +45,26 @@ export function caseActivities(db: Db) {
      * Case entry: the customer and contact found or entered, the case written (gatheringInfo)
      * with the escalation rule that applies now, fixed for the case's life. Idempotent.
      */
-    async recordCase(s: SubmitCase): Promise<{ customerId: string; escalationRule: { id: string; levels: EscalationLevel[] } | null }> {
+    async recordCase(s: SubmitCase, enteredAt: string): Promise<CaseTerms> {
       try {
         return await db.transaction(async (tx) => {
+          const definitions = (
+            await tx
+              .select()
+              .from(slaDefinitions)
+              .where(and(eq(slaDefinitions.kind, s.kind), eq(slaDefinitions.severity, s.severity)))
+          ).sort((a, b) => slaMetrics.indexOf(a.metric) - slaMetrics.indexOf(b.metric));
+          const used = [...new Set(definitions.map((d) => d.calendarId))];
+          const sla = { definitions, calendars: used.length ? await tx.select().from(calendars).where(inArray(calendars.id, used)) : [] };
           const [existing] = await tx
-            .select({ customerId: cases.customerId, escalationRule: cases.escalationRule })
+            .select({ customerId: cases.customerId, escalationRule: cases.escalationRule, createdAt: cases.createdAt })
             .from(cases)
             .where(eq(cases.id, s.caseId));
-          if (existing) return existing;
+          if (existing) return { ...existing, enteredAt: existing.createdAt.toISOString(), sla };
           const { customerId, contactId } = await enterCustomerAndContact(tx, s);
           const rule = escalationRuleFor(await tx.select().from(escalationRules), s);
           const escalationRule = rule ? { id: rule.id, levels: [...rule.levels].sort((a, b) => a.level - b.level) } : null;
-          const now = new Date();
+          const now = new Date(enteredAt);
           await tx.insert(cases).values({
             id: s.caseId,
             kind: s.kind,
@@ -61,6 +82,7 @@ export function caseActivities(db: Db) {
             // A defect is triaged by the first level before it has an owner group.
             ownerGroup: s.kind === 'defect' ? null : ownerGroups[s.kind],
             escalationRule,
+            sla: slaClocks(sla, now.getTime()).snapshot(),
             externalId: s.externalId,
             requestHash: s.requestHash,
             idempotencyKey: s.idempotencyKey,
@@ -76,7 +98,7 @@ export function caseActivities(db: Db) {
             actor: s.createdBy,
             details: { to: 'gatheringInfo', channel: s.channel },
           });
-          return { customerId, escalationRule };
+          return { customerId, enteredAt, escalationRule, sla };
         });
       } catch (err) {
         if (isUniqueViolation(err))
@@ -91,7 +113,7 @@ export function caseActivities(db: Db) {
     /** One change of the case and its audit event, once: a repeat of the event id changes nothing. */
     async recordCaseChange(c: CaseChange): Promise<void> {
       await db.transaction(async (tx) => {
-        const at = new Date(c.escalation?.at ?? Date.now());
+        const at = new Date(c.at);
         const [recorded] = await tx
           .insert(caseEvents)
           .values({ id: c.eventId, caseId: c.caseId, kind: c.kind, at, actor: c.actor, details: c.details })
@@ -108,6 +130,7 @@ export function caseActivities(db: Db) {
             ...(c.ownerGroup !== undefined ? { ownerGroup: c.ownerGroup } : {}),
             ...(c.triage ? { triage: c.triage } : {}),
             ...(c.resolution !== undefined ? { resolution: c.resolution } : {}),
+            ...(c.sla ? { sla: c.sla } : {}),
             ...(c.escalation
               ? {
                   escalationLevel: c.escalation.level,

@@ -35,6 +35,7 @@ import { hubRoutes } from './routes/hub.js';
 import { falloutPolicyRoutes } from './routes/fallout-policies.js';
 import { troubleTicketRoutes } from './routes/trouble-tickets.js';
 import { escalationRuleRoutes } from './routes/escalation-rules.js';
+import { reportRoutes } from './routes/reports.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
@@ -129,5 +130,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(falloutPolicyRoutes, { prefix: '/api/v1' });
   await app.register(troubleTicketRoutes, { prefix: '/api/v1' });
   await app.register(escalationRuleRoutes, { prefix: '/api/v1' });
+  await app.register(reportRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -58,6 +58,7 @@ import {
 import type { PricedItem } from '../domain/order-commands.js';
 import { falloutSteps, type FalloutPolicy, type FalloutStep } from '../domain/fallout.js';
 import type { EscalationLevel } from '../domain/cases.js';
+import { slaMetrics, type SlaClock, type SlaMetric } from '../domain/sla.js';
 
 /** A text column's CHECK constraint, built from the domain's list so the two cannot drift. */
 const oneOf = (column: AnyPgColumn, values: readonly string[]): SQL => {
@@ -460,6 +461,8 @@ export const cases = pgTable(
     escalationRule: jsonb('escalation_rule').$type<{ id: string; levels: EscalationLevel[] } | null>(),
     triage: jsonb('triage').$type<{ answers: { questionId: string; answer: string }[]; solved: boolean; by: string; at: string } | null>(),
     resolution: text('resolution'),
+    /** The SLA clocks as the workflow last wrote them (targets fixed at entry). */
+    sla: jsonb('sla').$type<SlaClock[]>().notNull().default([]),
     satisfaction: jsonb('satisfaction').$type<{ score: number; comment: string | null; by: string; at: string } | null>(),
     externalId: text('external_id'),
     requestHash: text('request_hash').notNull(),
@@ -514,4 +517,36 @@ export const escalationRules = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [check('escalation_rules_kind_check', oneOf(t.kind, caseKinds))],
+);
+
+/** Working-time calendars SLA targets are measured in (domain/sla.ts). */
+export const calendars = pgTable('calendars', {
+  id: text('id').primaryKey(),
+  utcOffsetMinutes: integer('utc_offset_minutes').notNull(),
+  workingDays: integer('working_days').array().notNull(),
+  start: integer('start_minute').notNull(),
+  end: integer('end_minute').notNull(),
+  holidays: text('holidays').array().notNull(),
+});
+
+/** Response and resolution targets per case kind and severity, CSL or SLO (seed 002). */
+export const slaDefinitions = pgTable(
+  'sla_definitions',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').$type<CaseKind>().notNull(),
+    severity: text('severity').$type<CaseSeverity>().notNull(),
+    metric: text('metric').$type<SlaMetric>().notNull(),
+    target: text('target').notNull(),
+    calendarId: text('calendar_id')
+      .notNull()
+      .references(() => calendars.id),
+    level: text('level').$type<'CSL' | 'SLO'>().notNull(),
+    warnAt: integer('warn_at').array().notNull(),
+  },
+  (t) => [
+    unique('sla_definitions_kind_severity_metric_unique').on(t.kind, t.severity, t.metric),
+    check('sla_definitions_metric_check', oneOf(t.metric, slaMetrics)),
+    check('sla_definitions_level_check', oneOf(t.level, ['CSL', 'SLO'])),
+  ],
 );

@@ -4,6 +4,8 @@
  */
 import { and, asc, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { durationMs } from '../domain/cases.js';
+import { elapsedMs, whenElapsed } from '../domain/sla.js';
 import {
   milestoneNames,
   openTaskStatuses,
@@ -28,6 +30,7 @@ import type {
 } from '../domain/views.js';
 import type { Db } from './client.js';
 import {
+  calendars,
   cancelRequests,
   caseEvents,
   cases,
@@ -318,14 +321,16 @@ export async function loadCancelRequest(db: Db, by: { id: string } | { orderId: 
 
 export async function loadCaseViews(db: Db, ids: string[]): Promise<CaseView[]> {
   if (ids.length === 0) return [];
-  const [rows, events, open] = await Promise.all([
+  const [rows, events, open, calendarRows] = await Promise.all([
     db.select().from(cases).where(inArray(cases.id, ids)),
     db.select().from(caseEvents).where(inArray(caseEvents.caseId, ids)).orderBy(asc(caseEvents.at), asc(caseEvents.id)),
     db
       .select({ id: tasks.id, subjectId: tasks.subjectId, group: tasks.group, assignee: tasks.assignee, status: tasks.status })
       .from(tasks)
       .where(and(eq(tasks.subjectType, 'case'), inArray(tasks.subjectId, ids), inArray(tasks.status, ['opened', 'inProgress']))),
+    db.select().from(calendars),
   ]);
+  const now = Date.now();
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const r = byId.get(id);
@@ -354,6 +359,24 @@ export async function loadCaseViews(db: Db, ids: string[]): Promise<CaseView[]> 
         escalationRule: r.escalationRule,
         triage: r.triage,
         resolution: r.resolution,
+        sla: r.sla.map((c) => {
+          const calendar = calendarRows.find((k) => k.id === c.calendarId)!;
+          const due = whenElapsed(c, calendar, durationMs(c.target)!);
+          return {
+            metric: c.metric,
+            target: c.target,
+            level: c.level,
+            calendarId: c.calendarId,
+            running: c.runningSince !== null,
+            elapsedMs: elapsedMs(c, calendar, now),
+            pausedMs: c.pausedMs + (c.pausedSince ? now - Date.parse(c.pausedSince) : 0),
+            due: due === null ? null : iso(new Date(due)),
+            warnings: c.warnings,
+            result: c.result,
+            breachedAt: c.breachedAt,
+            stoppedAt: c.stoppedAt,
+          };
+        }),
         satisfaction: r.satisfaction,
         notes: history.filter((e) => e.kind === 'note').map((e) => ({ text: String(e.details.text), by: e.actor, at: iso(e.at) })),
         history: history.map((e) => ({ kind: e.kind, at: iso(e.at), actor: e.actor, details: e.details })),

@@ -280,6 +280,24 @@ export const caseView = z
       })
       .nullable(),
     resolution: z.string().nullable(),
+    sla: z
+      .array(
+        z.object({
+          metric: z.enum(['response', 'resolution']),
+          target: z.string().describe('ISO 8601 working time in the calendar'),
+          level: z.enum(['CSL', 'SLO']).describe('CSL: penalised when missed; SLO: an objective'),
+          calendarId: z.string(),
+          running: z.boolean(),
+          elapsedMs: z.number().describe('Working time counted so far'),
+          pausedMs: z.number().describe('Time the clock stood still, waiting on the customer'),
+          due: timestamp.nullable().describe('When the target falls due, while the clock runs'),
+          warnings: z.array(z.object({ percent: z.number(), at: timestamp })),
+          result: z.enum(['met', 'breached']).nullable(),
+          breachedAt: timestamp.nullable(),
+          stoppedAt: timestamp.nullable(),
+        }),
+      )
+      .describe('Response and resolution clocks, fixed at entry'),
     satisfaction: z.object({ score: z.number().int(), comment: z.string().nullable(), by: z.string(), at: timestamp }).nullable(),
     notes: z.array(z.object({ text: z.string(), by: z.string(), at: timestamp })),
     history: z.array(z.object({ kind: z.enum(caseEventKinds), at: timestamp, actor: z.string(), details: record })),
@@ -304,3 +322,23 @@ export const escalationRuleView = z
   })
   .meta({ id: 'EscalationRule', description: 'By kind, and for defects product and symptom: the most specific wins' });
 export type EscalationRuleView = z.infer<typeof escalationRuleView>;
+
+export const slaReportRow = z
+  .object({
+    kind: z.enum(caseKinds),
+    severity: z.enum(caseSeverities),
+    cases: z.number().int().describe('Cases entered in the period'),
+    targetsDecided: z.number().int().describe('Response and resolution targets with a result'),
+    percentMet: z.number().nullable(),
+    breaches: z.object({ csl: z.number().int().describe('Penalised'), slo: z.number().int() }),
+    resolved: z.number().int(),
+    meanResolveMs: z.number().nullable().describe('From entry to (last) resolution, wall-clock'),
+    p90ResolveMs: z.number().nullable(),
+    escalationsPerLevel: z.record(z.string(), z.number().int()),
+    satisfaction: z.object({
+      average: z.number().nullable().describe('Mean score, 1 to 5'),
+      responseRate: z.number().nullable().describe('Percent of closed cases with an answer'),
+    }),
+  })
+  .meta({ id: 'SlaReportRow' });
+export type SlaReportRow = z.infer<typeof slaReportRow>;

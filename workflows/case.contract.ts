@@ -31,6 +31,8 @@ export interface CaseWorkflowState {
   nextEscalation: (EscalationLevel & { due: string }) | null;
   /** Time counted towards the ladder so far: time in pending and resolved excluded (ms). */
   ladderElapsedMs: number;
+  /** Each SLA clock: warnings given, breached, and its result once stopped. */
+  sla: { metric: string; warnings: number[]; breached: boolean; result: 'met' | 'breached' | null }[];
   waitingFor: string[];
 }
 

@@ -13,7 +13,7 @@
  */
 import { allHandlersFinished, condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { CaseChange } from '../activities/cases.js';
+import type { CaseChange, CaseTerms } from '../activities/cases.js';
 import { caseCommandVerdict, closedCaseStatuses, durationMs, ladderRuns, ownerGroups, type EscalationLevel } from '../domain/cases.js';
 import type { CaseKind, CaseSeverity, CaseStatus } from '../domain/vocabulary.js';
 import {
@@ -26,6 +26,7 @@ import {
 } from './case.contract.js';
 import { createInbox, refuse } from './inbox.js';
 import { writesInOrder } from './writes.js';
+import { slaClocks } from '../domain/sla.js';
 
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -54,7 +55,7 @@ export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> 
   });
 
   let submission: SubmitCase | undefined;
-  let recording: Promise<{ customerId: string; levels: EscalationLevel[] }> | undefined;
+  let recording: Promise<CaseTerms> | undefined;
   let status: CaseStatus = 'gatheringInfo';
   /** Bumped by every status change, so the ladder's wait starts over. */
   let changes = 0;
@@ -67,6 +68,8 @@ export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> 
   /** The ladder's clock: time counted while it ran, and since when it runs now. */
   let countedMs = 0;
   let runningSince: number | null = null;
+  /** The SLA clocks, once the case is recorded with its targets. */
+  let sla: ReturnType<typeof slaClocks> | undefined;
 
   const kind = (): CaseKind | null => submission?.kind ?? null;
   const ladderElapsed = () => countedMs + (runningSince === null ? 0 : Date.now() - runningSince);
@@ -88,22 +91,31 @@ export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> 
       escalations,
       nextEscalation: due === null ? null : { ...nextLevel()!, due: new Date(due).toISOString() },
       ladderElapsedMs: ladderElapsed(),
+      sla: (sla?.clocks ?? []).map((c) => ({
+        metric: c.metric,
+        warnings: c.warnings.map((w) => w.percent),
+        breached: c.breachedAt !== null,
+        result: c.result,
+      })),
       waitingFor: [...(status === 'resolved' ? ['customer: close or reopen'] : []), ...inbox.openTaskIds().map((id) => `task ${id}`)],
     };
   });
 
   /** One change of the case: the state here at once, the row and its audit event in order. */
-  function change(c: Omit<CaseChange, 'caseId' | 'eventId'>): Promise<void> {
+  function change(c: Omit<CaseChange, 'caseId' | 'eventId' | 'at'>): Promise<void> {
     if (c.status && c.status !== status) {
       if (ladderRuns(status) && !ladderRuns(c.status)) {
         countedMs = ladderElapsed();
         runningSince = null;
       } else if (!ladderRuns(status) && ladderRuns(c.status)) runningSince = Date.now();
       status = c.status;
+      sla?.onStatus(c.status, Date.now());
       changes++;
     }
     const eventId = `${caseId}:${++events}`;
-    return write(() => local.recordCaseChange({ caseId, eventId, ...c }));
+    const clocks = sla?.snapshot();
+    const at = new Date().toISOString();
+    return write(() => local.recordCaseChange({ caseId, eventId, at, ...c, ...(clocks ? { sla: clocks } : {}) }));
   }
 
   /** The case's task, in `group`'s inbox (a new one when the last one ended). */
@@ -131,10 +143,8 @@ export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> 
     async (s) => {
       const first = submission === undefined;
       submission ??= s;
-      recording ??= write(async () => {
-        const recorded = await local.recordCase(submission!);
-        return { customerId: recorded.customerId, levels: recorded.escalationRule?.levels ?? [] };
-      });
+      const enteredAt = new Date().toISOString();
+      recording ??= write(() => local.recordCase(submission!, enteredAt));
       return { caseId, customerId: (await recording).customerId, created: first };
     },
     {
@@ -219,20 +229,50 @@ export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> 
   );
 
   await condition(() => recording !== undefined);
-  ({ levels } = await recording!);
-  runningSince = Date.now();
+  const terms = await recording!;
+  levels = terms.escalationRule?.levels ?? [];
+  runningSince = Date.parse(terms.enteredAt);
+  sla = slaClocks(terms.sla, runningSince);
   // Billing and sales cases go to their owner group at once; a defect first to triage by the first level.
   if (submission!.kind !== 'defect') await assign(ownerGroups[submission!.kind], 'new case');
 
   while (!closedCaseStatuses.includes(status)) {
     const seen = changes;
-    const due = nextDueMs();
+    const escalation = nextDueMs();
+    const due = [escalation, sla.nextDueMs()].filter((d): d is number => d !== null);
     const moved = () => changes !== seen;
-    if (due === null) await condition(moved);
-    else if (!(await condition(moved, Math.max(due - Date.now(), 1)))) await escalate(nextLevel()!);
+    if (due.length === 0) await condition(moved);
+    else if (!(await condition(moved, Math.max(Math.min(...due) - Date.now(), 1)))) {
+      await clockEvents();
+      if (escalation !== null && escalation <= Date.now()) await escalate(nextLevel()!);
+    }
   }
   await condition(allHandlersFinished);
   return status;
+
+  /**
+   * Warnings at 50% and 75% of a target go to the owner group; a breach to the owner's
+   * escalation group (the next level, or the last one when none is left). Each is recorded.
+   */
+  async function clockEvents() {
+    for (const { clock, percent } of sla!.fire(Date.now())) {
+      const owner = ownerGroup ?? ownerGroups[submission!.kind];
+      const breach = percent === 100;
+      const recipient = breach ? ((nextLevel() ?? levels.at(-1))?.group ?? owner) : owner;
+      const what = `${clock.metric} target ${clock.target} (${clock.level})`;
+      await change({ kind: 'sla', actor: 'system', details: { metric: clock.metric, percent, target: clock.target, level: clock.level } });
+      await write(() =>
+        local.notify({
+          id: `${caseId}:sla:${clock.metric}:${percent}`,
+          kind: breach ? 'slaBreach' : 'slaWarning',
+          recipient: `group:${recipient}`,
+          subjectType: 'case',
+          subjectId: caseId,
+          message: breach ? `Case ${caseId} breached its ${what}` : `Case ${caseId} is at ${percent}% of its ${what}`,
+        }),
+      );
+    }
+  }
 
   /** A level's deadline passed with the case still being worked: up one level. */
   async function escalate(level: EscalationLevel) {

@@ -2,12 +2,13 @@ import { sql } from 'drizzle-orm';
 import { catalogue } from '../../catalog/datahost.js';
 import { defaultFalloutPolicies } from '../../catalog/fallout-policies.js';
 import { defaultEscalationRules } from '../../catalog/escalation-rules.js';
+import { defaultCalendars, defaultSlaDefinitions } from '../../catalog/sla.js';
 import type { Db } from '../client.js';
-import { escalationRules, falloutPolicies, productComponents, products } from '../schema.js';
+import { calendars, escalationRules, falloutPolicies, productComponents, products, slaDefinitions } from '../schema.js';
 
 /**
  * Seeds the business rules shipped in catalog/, at every start. The catalogue is upserted, so a
- * changed price or new row lands; a fallout policy or escalation rule is only added when
+ * changed price or new row lands; a fallout policy, escalation rule, calendar or SLA target is only added when
  * missing, so an admin's change survives a restart.
  */
 export async function seedCatalogue(db: Db): Promise<void> {
@@ -24,4 +25,6 @@ export async function seedCatalogue(db: Db): Promise<void> {
   }
   await db.insert(falloutPolicies).values(defaultFalloutPolicies).onConflictDoNothing();
   await db.insert(escalationRules).values(defaultEscalationRules).onConflictDoNothing();
+  await db.insert(calendars).values(defaultCalendars).onConflictDoNothing();
+  await db.insert(slaDefinitions).values(defaultSlaDefinitions).onConflictDoNothing();
 }

@@ -40,6 +40,7 @@ const defect = (taxId: string) => ({
 describe('trouble tickets', () => {
   it('walks a web defect: triage, service management, resolved, rejected by the customer, resolved again, closed, surveyed', async () => {
     const taxId = `TT-${Date.now()}`;
+    const from = new Date().toISOString();
     const created = await post('/troubleTickets', agent, defect(taxId));
     expect(created.statusCode, created.body).toBe(201);
     const ticket = created.json();
@@ -101,6 +102,29 @@ describe('trouble tickets', () => {
       'closed',
       undefined, // the survey
     ]);
+    // Both clocks stopped: the response when triage answered, the resolution at the last resolution.
+    expect(final.sla.map((c: { metric: string; result: string; level: string }) => [c.metric, c.result, c.level])).toEqual([
+      ['response', 'met', 'CSL'],
+      ['resolution', 'met', 'CSL'],
+    ]);
+    const report = await get(
+      `/reports/sla?from=${encodeURIComponent(from)}&to=${encodeURIComponent(new Date().toISOString())}&kind=defect`,
+      admin,
+    );
+    expect(report.statusCode, report.body).toBe(200);
+    expect(report.json()).toEqual([
+      expect.objectContaining({
+        kind: 'defect',
+        severity: 'major',
+        cases: 1,
+        targetsDecided: 2,
+        percentMet: 100,
+        breaches: { csl: 0, slo: 0 },
+        resolved: 1,
+        satisfaction: { average: 4, responseRate: 100 },
+      }),
+    ]);
+    expect(report.json()[0].meanResolveMs).toBeGreaterThan(0);
     // A closed case takes no more commands, answered from its row.
     const late = await post(`/troubleTickets/${ticket.id}/reopen`, customer, { comment: 'again' });
     expect(late.statusCode).toBe(409);
@@ -152,6 +176,12 @@ describe('trouble tickets', () => {
     const listed = await get('/troubleTickets?group=billing-assistants&kind=billing', agent);
     expect(listed.json().map((c: { id: string }) => c.id)).toContain(dispute.json().id);
     expect(Number(listed.headers['x-total-count'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a report whose period is upside down', async () => {
+    const r = await get('/reports/sla?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z', admin);
+    expect(r.statusCode).toBe(400);
+    expect((await get('/reports/sla?from=yesterday&to=today', admin)).statusCode).toBe(400);
   });
 
   it('lets an admin change an escalation ladder, refusing one out of order', async () => {

@@ -12,8 +12,10 @@ import { PullBillingSystem } from '../../activities/adapters/billing.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { caseEvents, cases, notifications, tasks } from '../../db/schema.js';
+import { loadCaseView } from '../../db/views.js';
+import { defaultCalendars } from '../../catalog/sla.js';
 import { startCase, ticketRequest } from '../support/cases.js';
-import { workflowBundle } from '../support/platform.js';
+import { eventually, workflowBundle } from '../support/platform.js';
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 
 let env: TestWorkflowEnvironment;
@@ -22,6 +24,7 @@ const taskQueue = `cases-${randomUUID()}`;
 let worker: Worker;
 let running: Promise<void>;
 const days = (d: number) => d * 24 * 3600_000;
+const hours = (h: number) => h * 3600_000;
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
@@ -51,6 +54,14 @@ const told = (c: Case) =>
     .select({ recipient: notifications.recipient })
     .from(notifications)
     .where(and(eq(notifications.subjectId, c.caseId), eq(notifications.kind, 'escalation')));
+
+/** The next Friday 15:00 office time (UTC+1) with neither it nor the Monday after a holiday. */
+function nextOfficeFriday(nowMs: number): number {
+  const office = defaultCalendars.find((k) => k.id === 'office')!;
+  const isHoliday = (ms: number) => office.holidays.includes(new Date(ms).toISOString().slice(0, 10));
+  for (let d = Math.ceil(nowMs / days(1)) * days(1); ; d += days(1))
+    if (new Date(d).getUTCDay() === 5 && !isHoliday(d) && !isHoliday(d + days(3))) return d + hours(14);
+}
 
 /** When the case's workflow started, on the server's clock (which the tests move ahead of the wall clock). */
 const startedAt = async (c: Case) => (await c.handle.describe()).startTime.getTime();
@@ -155,6 +166,51 @@ describe('case escalation ladder (figure 19)', () => {
       'resolved',
       'closed',
     ]);
+  });
+
+  it('under office hours, a target set on a Friday afternoon falls due on Monday at the right hour, warned at 50% and 75% before', async () => {
+    const friday = nextOfficeFriday(await env.currentTimeMs()); // 15:00 office time, 14:00 UTC
+    await env.sleep(friday - (await env.currentTimeMs()));
+    const c = await startCase(env.client, database.db, taskQueue, ticketRequest('defect', { severity: 'minor' }));
+    const monday = friday + days(3);
+    const response = async () => (await loadCaseView(database.db, c.caseId))!.sla.find((k) => k.metric === 'response')!;
+    // PT8H of office time: Friday 15:00-17:00, then Monday 09:00-15:00.
+    expect(await response()).toMatchObject({ target: 'PT8H', level: 'SLO', calendarId: 'office', running: true, warnings: [] });
+    // The case starts a moment after 15:00 on the server's clock: every instant is a moment later.
+    const near = (ms: number) => expect.toSatisfy((at: string) => Math.abs(Date.parse(at) - ms) < 1_000);
+    expect((await response()).due).toEqual(near(monday));
+    const responseClock = (s: Awaited<ReturnType<typeof c.state>>) => s.sla.find((k) => k.metric === 'response')!;
+    // The workflow takes the timer, then its row is written: the query first, then the row.
+    const written = (done: (r: Awaited<ReturnType<typeof response>>) => boolean) => eventually(response, done);
+    await env.sleep(monday - hours(4) + 60_000 - (await env.currentTimeMs())); // Monday 11:01 office time
+    await c.until((s) => responseClock(s).warnings.length === 1);
+    await written((r) => r.warnings.length === 1);
+    expect((await response()).warnings).toEqual([{ percent: 50, at: near(monday - hours(4)) }]);
+    await env.sleep(hours(2));
+    await c.until((s) => responseClock(s).warnings.length === 2);
+    await written((r) => r.warnings.length === 2);
+    expect((await response()).warnings).toEqual([
+      { percent: 50, at: near(monday - hours(4)) },
+      { percent: 75, at: near(monday - hours(2)) },
+    ]);
+    expect((await response()).result).toBeNull();
+    await env.sleep(hours(2));
+    await c.until((s) => responseClock(s).breached);
+    await written((r) => r.breachedAt !== null);
+    expect(await response()).toMatchObject({ result: null, breachedAt: near(monday) });
+    const notices = await database.db
+      .select({ kind: notifications.kind, recipient: notifications.recipient })
+      .from(notifications)
+      .where(eq(notifications.subjectId, c.caseId));
+    expect(notices).toEqual(
+      expect.arrayContaining([
+        { kind: 'slaWarning', recipient: 'group:service-management' },
+        { kind: 'slaBreach', recipient: 'group:technical-management' },
+      ]),
+    );
+    // Answering now records the response target breached, with its times.
+    await c.command({ command: 'triage', actor: 'agent-1', answers: [], solved: false });
+    expect(await response()).toMatchObject({ result: 'breached', running: false });
   });
 
   it('refuses a command the status does not allow, and triage for anything but a defect', async () => {
