@@ -16,7 +16,7 @@ import { seedCatalogue } from './db/seed/catalog.js';
 import { seedDevelopmentKeys } from './runtime/dev-keys.js';
 import { createLogger } from './runtime/logger.js';
 import { ensureTemporalBinaries, missingBinariesMessage, temporalCli } from './runtime/temporal-binaries.js';
-import { assertPortFree, startDevServer } from './runtime/temporal-server.js';
+import { assertPortFree, registerSearchAttributes, startDevServer } from './runtime/temporal-server.js';
 import { bundleWorkflows, connectWorker, createWorkers, installRuntime } from './runtime/worker.js';
 import { connectionSecurity, loadTemporalConfig, type TemporalConfig } from './temporal.config.js';
 
@@ -144,6 +144,11 @@ async function startApi(
 ) {
   const connection = await Connection.connect({ address, ...connectionSecurity(t) });
   const client = new Client({ connection, namespace: t.namespace });
+  // A cluster of the operator's own may not let us (README: "Search attributes"); the dev server has them.
+  if (t.address)
+    await registerSearchAttributes(connection, t.namespace).catch((err: Error) =>
+      logger.warn({ err: err.message }, 'could not register the case search attributes; create them on the cluster (README)'),
+    );
   const server = await buildApp({
     database,
     temporal: { client, connection, namespace: t.namespace },

@@ -10,6 +10,8 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { caseSearchAttributes } from '../workflows/case.contract.js';
 
 /** Server features the platform relies on; recent dev servers enable most already, we do not rely on that. */
 const dynamicConfig = {
@@ -49,6 +51,8 @@ export async function startDevServer(o: DevServerOptions): Promise<RunningServer
     args.push('--db-filename', o.dbFile);
   }
   if (o.namespace !== 'default') args.push('--namespace', o.namespace);
+  // The case workflow's search attributes (workflows/case.contract.ts).
+  for (const key of Object.values(caseSearchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
   for (const [key, value] of Object.entries(dynamicConfig)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return launch(o.executable, args, `${ip}:${o.port}`, o.logFile);
 }
@@ -141,4 +145,17 @@ export async function assertPortFree(ip: string, port: number, hint: string): Pr
     server.listen(port, ip, () => server.close(() => resolve(true)));
   });
   if (!free) throw new Error(`Port ${ip}:${port} is already in use. ${hint}`);
+}
+
+/**
+ * Registers the case workflow's search attributes on a server that takes them through the
+ * operator API (the time-skipping server; a cluster of the operator's own, if they let us).
+ */
+export async function registerSearchAttributes(connection: Connection, namespace = 'default'): Promise<void> {
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(
+      Object.values(caseSearchAttributes).map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
 }

@@ -2,6 +2,7 @@
  * The case workflow's contract: its type name, id and input, its updates and query. Imported by
  * the workflow and by the API. No zod here (the payload schemas are in domain/case-commands.ts).
  */
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CaseCommandRequest, SubmitCase } from '../domain/case-commands.js';
 import type { CaseCommand, CaseRefusal, EscalationLevel } from '../domain/cases.js';
@@ -46,3 +47,13 @@ export const caseCommandUpdate = defineUpdate<{ caseId: string; command: CaseCom
   'caseCommand',
 );
 export const caseStateQuery = defineQuery<CaseWorkflowState>('state');
+
+/**
+ * What support finds cases by in Temporal's visibility (`GET /workflows?query=`): registered by
+ * the dev server `npm start` runs; on another cluster the operator creates them (README).
+ */
+export const caseSearchAttributes = {
+  kind: defineSearchAttributeKey('CaseKind', 'KEYWORD'),
+  status: defineSearchAttributeKey('CaseStatus', 'KEYWORD'),
+  customerId: defineSearchAttributeKey('CustomerId', 'KEYWORD'),
+} as const;

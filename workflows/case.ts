@@ -11,13 +11,21 @@
  * escalation recorded. Pending (waiting on the customer) and resolved stop the clock; a reopen
  * resumes the ladder where it stood.
  */
-import { allHandlersFinished, condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { CaseChange, CaseTerms } from '../activities/cases.js';
 import { caseCommandVerdict, closedCaseStatuses, durationMs, ladderRuns, ownerGroups, type EscalationLevel } from '../domain/cases.js';
 import type { CaseKind, CaseSeverity, CaseStatus } from '../domain/vocabulary.js';
 import {
   caseCommandUpdate,
+  caseSearchAttributes,
   caseStateQuery,
   submitCaseUpdate,
   type CaseInput,
@@ -109,6 +117,7 @@ export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> 
         runningSince = null;
       } else if (!ladderRuns(status) && ladderRuns(c.status)) runningSince = Date.now();
       status = c.status;
+      upsertSearchAttributes([{ key: caseSearchAttributes.status, value: status }]);
       sla?.onStatus(c.status, Date.now());
       changes++;
     }
@@ -233,6 +242,11 @@ export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> 
   levels = terms.escalationRule?.levels ?? [];
   runningSince = Date.parse(terms.enteredAt);
   sla = slaClocks(terms.sla, runningSince);
+  upsertSearchAttributes([
+    { key: caseSearchAttributes.kind, value: submission!.kind },
+    { key: caseSearchAttributes.status, value: status },
+    { key: caseSearchAttributes.customerId, value: terms.customerId },
+  ]);
   // Billing and sales cases go to their owner group at once; a defect first to triage by the first level.
   if (submission!.kind !== 'defect') await assign(ownerGroups[submission!.kind], 'new case');
 

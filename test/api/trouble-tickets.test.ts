@@ -4,7 +4,7 @@
  * entry's idempotency; who may see and do what; escalation rules as data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 let p: TestPlatform;
 let agent: Record<string, string>;
@@ -173,6 +173,24 @@ describe('trouble tickets', () => {
     expect(dispute.statusCode, dispute.body).toBe(201);
     expect(dispute.json()).toMatchObject({ kind: 'billing', invoiceId: 'INV-2026-1001', ownerGroup: 'billing-assistants' });
     expect(dispute.json().openTask).toMatchObject({ group: 'billing-assistants' });
+    // Support finds it in Temporal by its search attributes, and inspects it as any workflow.
+    const { id, customerId } = dispute.json();
+    const found = await eventually(
+      async () => {
+        const runs = [];
+        for await (const run of p.client.workflow.list({
+          query: `CaseKind = 'billing' AND CustomerId = '${customerId}' AND CaseStatus = 'gatheringInfo'`,
+        }))
+          runs.push(run.workflowId);
+        return runs;
+      },
+      (runs) => runs.length > 0,
+    );
+    expect(found).toEqual([`case-${id}`]);
+    const support = bearer(await p.keyFor('support'));
+    const inspected = await get(`/workflows/case-${id}`, support);
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    expect(inspected.json().state).toMatchObject({ caseId: id, status: 'gatheringInfo', ownerGroup: 'billing-assistants' });
     const listed = await get('/troubleTickets?group=billing-assistants&kind=billing', agent);
     expect(listed.json().map((c: { id: string }) => c.id)).toContain(dispute.json().id);
     expect(Number(listed.headers['x-total-count'])).toBeGreaterThanOrEqual(1);

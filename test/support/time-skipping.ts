@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { freePort, startTimeSkippingServer } from '../../runtime/temporal-server.js';
+import { freePort, registerSearchAttributes, startTimeSkippingServer } from '../../runtime/temporal-server.js';
 
 /**
  * A time-skipping server of this test file's own: its clock is global to the server, so two
@@ -16,6 +16,7 @@ export async function timeSkippingEnvironment(executable?: string): Promise<Test
     TestWorkflowEnvironment,
   );
   const env = await create({ server: { type: 'existing' }, address: server.address, namespace: 'default', supportsTimeSkipping: true });
+  await registerSearchAttributes(env.connection);
   const teardown = env.teardown.bind(env);
   env.teardown = async () => {
     await teardown();
