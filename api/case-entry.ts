@@ -28,7 +28,7 @@ export async function checkProduct(db: Db, request: TicketRequest): Promise<void
 }
 
 export async function submitCase(
-  deps: { client: Client; taskQueue: string; answerWithinMs: number },
+  deps: { client: Client; taskQueue: string; answerWithinMs: number; historyEventLimit?: number },
   caseId: string,
   customerId: string,
   request: TicketRequest,
@@ -49,7 +49,7 @@ export async function submitCase(
     startWorkflowOperation: new WithStartWorkflowOperation<CaseWorkflow>(caseWorkflowType, {
       workflowId: caseWorkflowId(caseId),
       taskQueue: deps.taskQueue,
-      args: [{ caseId }],
+      args: [{ caseId, ...(deps.historyEventLimit ? { historyEventLimit: deps.historyEventLimit } : {}) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });

@@ -124,23 +124,25 @@ const targetMsOf = (iso: string) => durationMs(iso)!;
  * A case's clocks, driven by its status changes and by time: pure state the case workflow keeps,
  * given the instants (workflow time) at which things happen.
  */
-export function slaClocks(terms: { definitions: SlaDefinition[]; calendars: Calendar[] }, startedAtMs: number) {
+export function slaClocks(terms: { definitions: SlaDefinition[]; calendars: Calendar[] }, startedAtMs: number, carried?: SlaClock[]) {
   const iso = (ms: number) => new Date(ms).toISOString();
-  const clocks: SlaClock[] = terms.definitions.map((d) => ({
-    metric: d.metric,
-    definitionId: d.id,
-    target: d.target,
-    level: d.level,
-    calendarId: d.calendarId,
-    countedMs: 0,
-    runningSince: iso(startedAtMs),
-    pausedMs: 0,
-    pausedSince: null,
-    warnings: [],
-    result: null,
-    breachedAt: null,
-    stoppedAt: null,
-  }));
+  const clocks: SlaClock[] =
+    carried?.map((c) => ({ ...c, warnings: [...c.warnings] })) ??
+    terms.definitions.map((d) => ({
+      metric: d.metric,
+      definitionId: d.id,
+      target: d.target,
+      level: d.level,
+      calendarId: d.calendarId,
+      countedMs: 0,
+      runningSince: iso(startedAtMs),
+      pausedMs: 0,
+      pausedSince: null,
+      warnings: [],
+      result: null,
+      breachedAt: null,
+      stoppedAt: null,
+    }));
   const calendarOf = (c: SlaClock) => terms.calendars.find((k) => k.id === c.calendarId)!;
   const definitionOf = (c: SlaClock) => terms.definitions.find((d) => d.id === c.definitionId)!;
   /** Thresholds (percent of the target) still to come for a clock: its warnings, then the breach. */

@@ -7,6 +7,9 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CaseCommandRequest, SubmitCase } from '../domain/case-commands.js';
 import type { CaseCommand, CaseRefusal, EscalationLevel } from '../domain/cases.js';
 import type { CaseKind, CaseStatus } from '../domain/vocabulary.js';
+import type { SlaClock } from '../domain/sla.js';
+import type { CaseTerms } from '../activities/cases.js';
+import type { TaskState } from './inbox.contract.js';
 
 export type { CaseCommandRequest, SubmitCase, CaseRefusal };
 
@@ -16,6 +19,25 @@ export const caseWorkflowId = (caseId: string) => `case-${caseId}`;
 
 export interface CaseInput {
   caseId: string;
+  /** Continue as new past this many history events (besides when Temporal suggests it); tests set it low. */
+  historyEventLimit?: number;
+  /** Where the last run stood, when this one continues it. */
+  carried?: CaseCarried;
+}
+
+export interface CaseCarried {
+  submission: SubmitCase;
+  terms: CaseTerms;
+  status: CaseStatus;
+  events: number;
+  ownerGroup: string | null;
+  taskId: string | null;
+  tasksOpened: number;
+  escalations: { level: number; group: string; at: string }[];
+  countedMs: number;
+  runningSince: number | null;
+  clocks: SlaClock[];
+  tasks: TaskState[];
 }
 export type CaseWorkflow = (input: CaseInput) => Promise<CaseStatus>;
 

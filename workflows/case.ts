@@ -14,6 +14,7 @@
 import {
   allHandlersFinished,
   condition,
+  continueAsNew,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -49,7 +50,7 @@ const dueBySeverity: Record<CaseSeverity, { hours: number; priority: number }> =
   minor: { hours: 72, priority: 3 },
 };
 
-export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> {
+export async function troubleTicket({ caseId, carried, historyEventLimit }: CaseInput): Promise<CaseStatus> {
   const workflowId = workflowInfo().workflowId;
   const write = writesInOrder({ survivesCancel: true });
   const inbox = createInbox({
@@ -60,22 +61,24 @@ export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> 
     rows: () => local,
     handlerRows: local,
     answerWithView: false,
+    tasks: carried?.tasks,
   });
 
-  let submission: SubmitCase | undefined;
-  let recording: Promise<CaseTerms> | undefined;
-  let status: CaseStatus = 'gatheringInfo';
+  // A run continued as new takes up the case where the last one stood.
+  let submission: SubmitCase | undefined = carried?.submission;
+  let recording: Promise<CaseTerms> | undefined = carried ? Promise.resolve(carried.terms) : undefined;
+  let status: CaseStatus = carried?.status ?? 'gatheringInfo';
   /** Bumped by every status change, so the ladder's wait starts over. */
   let changes = 0;
-  let events = 0;
-  let ownerGroup: string | null = null;
-  let taskId: string | null = null;
-  let tasksOpened = 0;
-  const escalations: { level: number; group: string; at: string }[] = [];
+  let events = carried?.events ?? 0;
+  let ownerGroup: string | null = carried?.ownerGroup ?? null;
+  let taskId: string | null = carried?.taskId ?? null;
+  let tasksOpened = carried?.tasksOpened ?? 0;
+  const escalations: { level: number; group: string; at: string }[] = carried?.escalations ?? [];
   let levels: EscalationLevel[] = [];
   /** The ladder's clock: time counted while it ran, and since when it runs now. */
-  let countedMs = 0;
-  let runningSince: number | null = null;
+  let countedMs = carried?.countedMs ?? 0;
+  let runningSince: number | null = carried ? carried.runningSince : null;
   /** The SLA clocks, once the case is recorded with its targets. */
   let sla: ReturnType<typeof slaClocks> | undefined;
 
@@ -240,21 +243,49 @@ export async function troubleTicket({ caseId }: CaseInput): Promise<CaseStatus> 
   await condition(() => recording !== undefined);
   const terms = await recording!;
   levels = terms.escalationRule?.levels ?? [];
-  runningSince = Date.parse(terms.enteredAt);
-  sla = slaClocks(terms.sla, runningSince);
-  upsertSearchAttributes([
-    { key: caseSearchAttributes.kind, value: submission!.kind },
-    { key: caseSearchAttributes.status, value: status },
-    { key: caseSearchAttributes.customerId, value: terms.customerId },
-  ]);
-  // Billing and sales cases go to their owner group at once; a defect first to triage by the first level.
-  if (submission!.kind !== 'defect') await assign(ownerGroups[submission!.kind], 'new case');
+  if (!carried) {
+    runningSince = Date.parse(terms.enteredAt);
+    sla = slaClocks(terms.sla, runningSince);
+    upsertSearchAttributes([
+      { key: caseSearchAttributes.kind, value: submission!.kind },
+      { key: caseSearchAttributes.status, value: status },
+      { key: caseSearchAttributes.customerId, value: terms.customerId },
+    ]);
+    // Billing and sales cases go to their owner group at once; a defect first to triage by the first level.
+    if (submission!.kind !== 'defect') await assign(ownerGroups[submission!.kind], 'new case');
+  } else sla = slaClocks(terms.sla, Date.parse(terms.enteredAt), carried.clocks);
+
+  /** A long-lived case (many notes, escalations, reopenings) keeps its history bounded. */
+  const historyFull = () =>
+    workflowInfo().continueAsNewSuggested || (historyEventLimit !== undefined && workflowInfo().historyLength > historyEventLimit);
 
   while (!closedCaseStatuses.includes(status)) {
+    if (historyFull()) {
+      await condition(allHandlersFinished);
+      const next: CaseInput = {
+        caseId,
+        historyEventLimit,
+        carried: {
+          submission: submission!,
+          terms,
+          status,
+          events,
+          ownerGroup,
+          taskId,
+          tasksOpened,
+          escalations,
+          countedMs,
+          runningSince,
+          clocks: sla.snapshot(),
+          tasks: inbox.snapshot(),
+        },
+      };
+      return continueAsNew<CaseWorkflow>(next);
+    }
     const seen = changes;
     const escalation = nextDueMs();
     const due = [escalation, sla.nextDueMs()].filter((d): d is number => d !== null);
-    const moved = () => changes !== seen;
+    const moved = () => changes !== seen || historyFull();
     if (due.length === 0) await condition(moved);
     else if (!(await condition(moved, Math.max(Math.min(...due) - Date.now(), 1)))) {
       await clockEvents();

@@ -34,10 +34,12 @@ export interface InboxOptions {
   handlerRows: Pick<Activities, 'recordTaskAction'>;
   /** Histories from before the write queue awaited the write in the handler and answered with the whole task. */
   answerWithView: boolean;
+  /** The tasks a run continued as new takes over from the last one. */
+  tasks?: TaskState[];
 }
 
 export function createInbox(o: InboxOptions) {
-  const tasks = new Map<string, TaskState & { outcome?: unknown }>();
+  const tasks = new Map<string, TaskState & { outcome?: unknown }>((o.tasks ?? []).map((t) => [t.id, { ...t }]));
   /** Tasks the workflow itself withdrew (their question was answered otherwise). */
   const withdrawn = new Set<string>();
   const isOpen = (t: TaskState) => openTaskStatuses.includes(t.status);
@@ -150,6 +152,9 @@ export function createInbox(o: InboxOptions) {
     },
 
     openTaskIds: () => [...tasks.values()].filter(isOpen).map((t) => t.id),
+
+    /** The tasks as they stand, for a run that continues as new. */
+    snapshot: (): TaskState[] => [...tasks.values()].map(({ outcome: _outcome, ...t }) => t),
 
     /** Marks every open task cancelled; the owner's compensation writes the rows. */
     cancelOpen(): void {

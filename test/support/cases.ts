@@ -23,10 +23,10 @@ export function ticketRequest(kind: TicketRequest['kind'], o: Partial<TicketRequ
   };
 }
 
-export async function startCase(client: Client, db: Db, taskQueue: string, request: TicketRequest) {
+export async function startCase(client: Client, db: Db, taskQueue: string, request: TicketRequest, historyEventLimit?: number) {
   const customerId = await resolveCustomer(db, request);
   const caseId = caseIdFor(customerId, request, undefined, 'test');
-  const answer = await submitCase({ client, taskQueue, answerWithinMs: 60_000 }, caseId, customerId, request, {
+  const answer = await submitCase({ client, taskQueue, answerWithinMs: 60_000, historyEventLimit }, caseId, customerId, request, {
     idempotencyKey: null,
     createdBy: 'test',
   });

@@ -213,6 +213,32 @@ describe('case escalation ladder (figure 19)', () => {
     expect(await response()).toMatchObject({ result: 'breached', running: false });
   });
 
+  it('continues as new when its history grows, carrying status, task, escalation and clocks', async () => {
+    const c = await startCase(env.client, database.db, taskQueue, ticketRequest('billing'), 60);
+    const firstRun = (await c.handle.describe()).runId;
+    await c.command({ command: 'open', actor: 'agent-1' });
+    await after(c, days(7) + 60_000, 1);
+    for (let i = 1; i <= 12; i++) await c.command({ command: 'notes', actor: 'agent-1', text: `call ${i}` });
+    const continued = await c.until((s) => s.status === 'open' && s.escalationLevel === 1);
+    expect((await c.handle.describe()).runId).not.toBe(firstRun);
+    expect(continued).toMatchObject({ ownerGroup: 'billing-coordination', openTaskIds: [expect.stringContaining(':work:1')] });
+    const history = await c.handle.fetchHistory();
+    expect(history.events!.length).toBeLessThan(120);
+    // The new run takes up the ladder where it stood: level 2 a week after level 1.
+    await after(c, days(7), 2);
+    const task = (await taskOf(c))!;
+    expect(task).toMatchObject({ group: 'billing-management', status: 'opened' });
+    await c.command({ command: 'resolve', actor: 'ana', resolution: 'refunded' });
+    await c.command({ command: 'close', actor: 'customer' });
+    expect(await c.handle.result()).toBe('closed');
+    const notes = await database.db
+      .select()
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, c.caseId), eq(caseEvents.kind, 'note')));
+    expect(notes).toHaveLength(12);
+    expect((await caseRow(c.caseId)).sla.find((k) => k.metric === 'resolution')).toMatchObject({ result: expect.any(String) });
+  });
+
   it('refuses a command the status does not allow, and triage for anything but a defect', async () => {
     const c = await start('billing');
     await expect(c.command({ command: 'close', actor: 'customer' })).rejects.toMatchObject({
