@@ -10,7 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { caseSearchAttributes } from '../workflows/case.contract.js';
 
 /** Server features the platform relies on; recent dev servers enable most already, we do not rely on that. */
@@ -155,7 +155,7 @@ export async function registerSearchAttributes(connection: Connection, namespace
   await connection.operatorService.addSearchAttributes({
     namespace,
     searchAttributes: Object.fromEntries(
-      Object.values(caseSearchAttributes).map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      Object.values(caseSearchAttributes).map((key) => [key.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
     ),
   });
 }
