@@ -117,7 +117,7 @@ async function startWorker(
   const workers = await createWorkers({
     connection,
     config: t,
-    taskQueues: [t.taskQueues.orders],
+    taskQueues: [t.taskQueues.orders, t.taskQueues.cases],
     activities: createActivities({ db: database.db, activation: adapters.activation, billing: adapters.billing }),
     workflowBundle: await bundleWorkflows(),
   });
@@ -161,6 +161,7 @@ async function startApi(
       billing: inProcess?.adapters.billingSimulator,
     },
     orders: { taskQueue: t.taskQueues.orders, settings: app.orders, answerWithinMs: app.orderEntryAnswerWithinMs },
+    cases: { taskQueue: t.taskQueues.cases, answerWithinMs: app.orderEntryAnswerWithinMs },
     hubCallbackHosts: app.hubCallbackHosts,
   });
   await server.listen({ port: app.port, host: app.host });

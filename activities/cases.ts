@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../db/client.js';
 import { calendars, caseEvents, cases, escalationRules, slaDefinitions } from '../db/schema.js';
-import { escalationRuleFor, ownerGroups, type EscalationLevel } from '../domain/cases.js';
+import { entryGroups, escalationRuleFor, type EscalationLevel } from '../domain/cases.js';
 import type { SubmitCase } from '../domain/case-commands.js';
 import { slaClocks, slaMetrics, type Calendar, type SlaClock, type SlaDefinition } from '../domain/sla.js';
 import type { CaseEventKind, CaseStatus } from '../domain/vocabulary.js';
@@ -79,8 +79,7 @@ export function caseActivities(db: Db) {
             invoiceId: s.invoiceId ?? null,
             description: s.description,
             status: 'gatheringInfo',
-            // A defect is triaged by the first level before it has an owner group.
-            ownerGroup: s.kind === 'defect' ? null : ownerGroups[s.kind],
+            ownerGroup: entryGroups[s.kind],
             escalationRule,
             sla: slaClocks(sla, now.getTime()).snapshot(),
             externalId: s.externalId,
@@ -126,6 +125,8 @@ export function caseActivities(db: Db) {
             updatedAt: at,
             ...(c.status ? { status: c.status } : {}),
             ...(c.status === 'resolved' ? { resolvedAt: at } : {}),
+            // Reopened: not resolved any more (the SLA report counts the last resolution).
+            ...(c.status === 'open' || c.status === 'pending' ? { resolvedAt: null } : {}),
             ...(c.status === 'closed' || c.status === 'cancelled' ? { closedAt: at } : {}),
             ...(c.ownerGroup !== undefined ? { ownerGroup: c.ownerGroup } : {}),
             ...(c.triage ? { triage: c.triage } : {}),

@@ -45,6 +45,8 @@ export interface AppDeps {
   adminApiKey?: string;
   /** Where order workflows run and the business settings they start with. */
   orders: { taskQueue: string; settings: OrderSettings; answerWithinMs: number };
+  /** Where case workflows run; entry answers 202 past `answerWithinMs`, as order entry does. */
+  cases: { taskQueue: string; answerWithinMs: number };
   /** Hosts hub callbacks may go to (HUB_CALLBACK_HOSTS); none when unset. */
   hubCallbackHosts?: string[];
   /** The simulators running in this process (npm start, tests): what the external systems hold. */
@@ -59,6 +61,7 @@ declare module 'fastify' {
     db: Db;
     temporal: AppDeps['temporal'];
     orders: AppDeps['orders'];
+    cases: AppDeps['cases'];
     workerMetricsUrl: string | undefined;
     simulators: AppDeps['simulators'];
     hubCallbackHosts: string[];
@@ -86,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('db', deps.database.db);
   app.decorate('temporal', deps.temporal);
   app.decorate('orders', deps.orders);
+  app.decorate('cases', deps.cases);
   app.decorate('workerMetricsUrl', deps.workerMetricsUrl);
   app.decorate('simulators', deps.simulators);
   app.decorate('hubCallbackHosts', deps.hubCallbackHosts ?? []);

@@ -5,6 +5,8 @@
 import { isGrpcServiceError, type Client, type Connection, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { temporal as protoTypes } from '@temporalio/proto';
 import proto from '@temporalio/proto';
+import { caseKinds, caseStatuses } from '../domain/vocabulary.js';
+import { caseSearchAttributes } from '../workflows/case.contract.js';
 import { z } from 'zod';
 import { listQuery } from './paging.js';
 import { DomainError } from './errors.js';
@@ -73,13 +75,26 @@ export const workflowListQuery = listQuery({
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a workflow type name')
     .optional(),
   status: z.enum(workflowStatuses).optional(),
+  // The case workflow's search attributes (workflows/case.contract.ts).
+  caseKind: z.enum(caseKinds).optional(),
+  caseStatus: z.enum(caseStatuses).optional(),
+  customerId: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'a customer id')
+    .optional(),
   // Visibility has no offset: the pages before it are read and dropped, so it stays small.
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
 export async function listWorkflows(client: Client, q: z.infer<typeof workflowListQuery>) {
   // Both values are checked by the schema above, so interpolating them cannot alter the query.
-  const clauses = [q.type && `WorkflowType = '${q.type}'`, q.status && `ExecutionStatus = '${visibilityStatus[q.status]}'`].filter(Boolean);
+  const clauses = [
+    q.type && `WorkflowType = '${q.type}'`,
+    q.status && `ExecutionStatus = '${visibilityStatus[q.status]}'`,
+    q.caseKind && `${caseSearchAttributes.kind.name} = '${q.caseKind}'`,
+    q.caseStatus && `${caseSearchAttributes.status.name} = '${q.caseStatus}'`,
+    q.customerId && `${caseSearchAttributes.customerId.name} = '${q.customerId}'`,
+  ].filter(Boolean);
   const query = clauses.join(' AND ') || undefined;
   const items: z.infer<typeof workflowSummary>[] = [];
   let index = 0;

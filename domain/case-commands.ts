@@ -29,6 +29,8 @@ export const ticketRequest = z
   .superRefine((t, ctx) => {
     if (t.kind === 'defect' && (!t.productId || !t.symptom))
       ctx.addIssue({ code: 'custom', path: ['productId'], message: 'a defect names its productId and symptom' });
+    if (t.symptom && !t.productId)
+      ctx.addIssue({ code: 'custom', path: ['symptom'], message: 'a symptom is of a product: give productId' });
   })
   .meta({ id: 'TroubleTicketRequest' });
 export type TicketRequest = z.infer<typeof ticketRequest>;

@@ -51,6 +51,8 @@ export const ownerGroups: Record<CaseKind, string> = {
   sales: 'sales-support',
   defect: 'service-management',
 };
+/** Whose inbox a new case lands in: a defect first goes to the service desk (the first level) for triage. */
+export const entryGroups: Record<CaseKind, string> = { ...ownerGroups, defect: 'service-desk' };
 
 /** The escalation ladder runs while someone should be working the case: not while it waits on the customer or is resolved. */
 export const ladderRuns = (status: CaseStatus) => status === 'gatheringInfo' || status === 'open';

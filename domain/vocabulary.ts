@@ -128,7 +128,7 @@ export type CaseSeverity = (typeof caseSeverities)[number];
 export const caseStatuses = ['gatheringInfo', 'open', 'pending', 'resolved', 'closed', 'cancelled'] as const;
 export type CaseStatus = (typeof caseStatuses)[number];
 /** What a case's audit trail records. */
-export const caseEventKinds = ['status', 'note', 'triage', 'escalation', 'sla'] as const;
+export const caseEventKinds = ['status', 'note', 'triage', 'escalation', 'assignment', 'sla', 'satisfaction'] as const;
 export type CaseEventKind = (typeof caseEventKinds)[number];
 /** Case ids: `TT-` and 16 hex digits, derived like order ids. */
 export const caseIdPattern = /^TT-[0-9A-F]{16}$/;

@@ -71,7 +71,7 @@ export const caseCommandUpdate = defineUpdate<{ caseId: string; command: CaseCom
 export const caseStateQuery = defineQuery<CaseWorkflowState>('state');
 
 /**
- * What support finds cases by in Temporal's visibility (`GET /workflows?query=`): registered by
+ * What support finds cases by in Temporal's visibility (`GET /workflows?caseKind=&caseStatus=&customerId=`): registered by
  * the dev server `npm start` runs; on another cluster the operator creates them (README).
  */
 export const caseSearchAttributes = {

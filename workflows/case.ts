@@ -22,7 +22,15 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { CaseChange, CaseTerms } from '../activities/cases.js';
-import { caseCommandVerdict, closedCaseStatuses, durationMs, ladderRuns, ownerGroups, type EscalationLevel } from '../domain/cases.js';
+import {
+  caseCommandVerdict,
+  closedCaseStatuses,
+  durationMs,
+  entryGroups,
+  ladderRuns,
+  ownerGroups,
+  type EscalationLevel,
+} from '../domain/cases.js';
 import type { CaseKind, CaseSeverity, CaseStatus } from '../domain/vocabulary.js';
 import {
   caseCommandUpdate,
@@ -62,6 +70,12 @@ export async function troubleTicket({ caseId, carried, historyEventLimit }: Case
     handlerRows: local,
     answerWithView: false,
     tasks: carried?.tasks,
+    // The case follows its task: forwarded to another group, that group works the case now.
+    onForward: async (task, actor, message) => {
+      if (task.id !== taskId) return;
+      ownerGroup = task.group;
+      await change({ kind: 'assignment', actor, ownerGroup: task.group, details: { toGroup: task.group, message } });
+    },
   });
 
   // A run continued as new takes up the case where the last one stood.
@@ -147,8 +161,12 @@ export async function troubleTicket({ caseId, carried, historyEventLimit }: Case
 
   const endTask = (reason: string, as: 'completed' | 'cancelled') => (taskId ? inbox.withdraw(taskId, reason, as) : Promise.resolve());
 
-  /** Where a case goes when it is open: the level it escalated to, or its kind's owner group. */
-  const workingGroup = () => escalations.at(-1)?.group ?? ownerGroups[submission!.kind];
+  /**
+   * Where a case goes when it is worked: the group that has it (by escalation or forward), unless
+   * that is the service desk, which only triages; then the level it escalated to or its owner group.
+   */
+  const workingGroup = () =>
+    ownerGroup && ownerGroup !== entryGroups.defect ? ownerGroup : (escalations.at(-1)?.group ?? ownerGroups[submission!.kind]);
 
   setHandler(
     submitCaseUpdate,
@@ -160,7 +178,12 @@ export async function troubleTicket({ caseId, carried, historyEventLimit }: Case
       return { caseId, customerId: (await recording).customerId, created: first };
     },
     {
-      validator: (s) => void (s.caseId !== caseId && refuse('VALIDATION_FAILED', `case id ${s.caseId} does not match workflow ${caseId}`)),
+      validator: (s) => {
+        if (s.caseId !== caseId) refuse('VALIDATION_FAILED', `case id ${s.caseId} does not match workflow ${caseId}`);
+        // Requests racing with one Idempotency-Key: the first body names the case, another one is refused.
+        if (submission && s.idempotencyKey && s.requestHash !== submission.requestHash)
+          refuse('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key was used for another request (case ${caseId})`);
+      },
     },
   );
 
@@ -215,6 +238,7 @@ export async function troubleTicket({ caseId, carried, historyEventLimit }: Case
           if (r.solved) {
             const resolution = 'solved at triage by the first level';
             await change({ kind: 'triage', actor, status: 'resolved', triage, resolution, details: { solved: true, answers: r.answers } });
+            await endTask(`solved at triage by ${actor}`, 'completed');
           } else {
             await change({
               kind: 'triage',
@@ -251,8 +275,8 @@ export async function troubleTicket({ caseId, carried, historyEventLimit }: Case
       { key: caseSearchAttributes.status, value: status },
       { key: caseSearchAttributes.customerId, value: terms.customerId },
     ]);
-    // Billing and sales cases go to their owner group at once; a defect first to triage by the first level.
-    if (submission!.kind !== 'defect') await assign(ownerGroups[submission!.kind], 'new case');
+    // Billing and sales cases go to their owner group at once; a defect to the service desk, for triage.
+    await assign(entryGroups[submission!.kind], 'new case');
   } else sla = slaClocks(terms.sla, Date.parse(terms.enteredAt), carried.clocks);
 
   /** A long-lived case (many notes, escalations, reopenings) keeps its history bounded. */

@@ -36,6 +36,8 @@ export interface InboxOptions {
   answerWithView: boolean;
   /** The tasks a run continued as new takes over from the last one. */
   tasks?: TaskState[];
+  /** Told once a task moved to another group or person (a forward), after its write. */
+  onForward?: (task: TaskState, actor: string, message: string | undefined) => Promise<void>;
 }
 
 export function createInbox(o: InboxOptions) {
@@ -69,6 +71,7 @@ export function createInbox(o: InboxOptions) {
         });
       if (o.answerWithView) return record() as unknown as TaskState;
       await o.write(record);
+      if (request.action === 'forward') await o.onForward?.(task, request.actor.keyId, request.message);
       return { id: task.id, kind: task.kind, group: task.group, assignee: task.assignee, status: task.status, version };
     },
     {

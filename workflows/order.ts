@@ -220,8 +220,12 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       return { orderId, customerId: (await recording).customerId, created: first };
     },
     {
-      validator: (s) =>
-        void (s.orderId !== orderId && refuse('VALIDATION_FAILED', `order id ${s.orderId} does not match workflow ${orderId}`)),
+      validator: (s) => {
+        if (s.orderId !== orderId) refuse('VALIDATION_FAILED', `order id ${s.orderId} does not match workflow ${orderId}`);
+        // Requests racing with one Idempotency-Key: the first body names the order, another one is refused.
+        if (submission && s.idempotencyKey && s.requestHash !== submission.requestHash)
+          refuse('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key was used for another request (order ${orderId})`);
+      },
     },
   );
 

@@ -6,7 +6,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { caseCommandBodies, ticketRequest } from '../../domain/case-commands.js';
+import { randomUUID } from 'node:crypto';
+import { caseCommandBodies, ticketRequest, type CaseCommandBody } from '../../domain/case-commands.js';
 import { caseCommandVerdict, closedCaseStatuses, type CaseCommand } from '../../domain/cases.js';
 import { caseIdPattern, caseKinds, caseSeverities, caseStatuses, type Role } from '../../domain/vocabulary.js';
 import { customerId, groupName } from '../../domain/values.js';
@@ -16,7 +17,7 @@ import { caseEvents, cases } from '../../db/schema.js';
 import { listCases, loadCaseView } from '../../db/views.js';
 import { caseCommandUpdate, caseWorkflowId } from '../../workflows/case.contract.js';
 import type { Principal } from '../auth.js';
-import { caseIdFor, checkProduct, submitCase } from '../case-entry.js';
+import { caseIdFor, checkProduct, checkTriage, submitCase } from '../case-entry.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { refuseReusedKey, requestHashOf, resolveCustomer } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
@@ -37,7 +38,7 @@ const commandRoles: Record<CaseCommand, readonly Role[]> = {
   reopen: ['customer', 'agent', 'admin'],
   cancel: ['agent', 'customer', 'backoffice', 'admin'],
   notes: ['agent', 'customer', 'backoffice', 'support', 'admin'],
-  triage: ['agent', 'admin'],
+  triage: ['agent', 'backoffice', 'admin'],
 };
 
 export async function visibleCase(db: Db, principal: Principal, id: string): Promise<CaseView> {
@@ -74,9 +75,9 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       if (principal.role === 'backoffice' && body.origin !== 'internal')
         throw new DomainError('FORBIDDEN', 'Back office enters internal cases: send origin "internal"');
-      await checkProduct(db, body);
       const idempotencyKey = request.headers['idempotency-key'];
       const customer = await resolveCustomer(db, body);
+      await checkProduct(db, body, customer);
       const id = caseIdFor(customer, body, idempotencyKey, principal.keyId);
       const keyRef = idempotencyKey ? `${principal.keyId}:${idempotencyKey}` : null;
       await refuseReusedKey(db, cases, keyRef, id, requestHashOf(body), idempotencyKey, 'case');
@@ -87,7 +88,7 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
           .code(200)
           .header('location', location)
           .send((await loadCaseView(db, id))!);
-      const answer = await submitCase({ client: temporal.client, ...app.orders }, id, customer, body, {
+      const answer = await submitCase({ client: temporal.client, ...app.cases }, id, customer, body, {
         idempotencyKey: keyRef,
         createdBy: `${principal.role}:${principal.keyId}`,
       });
@@ -165,9 +166,19 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
         if (!verdict.ok && (closedCaseStatuses.includes(found.status) || verdict.code === 'TRIAGE_NOT_FOR_KIND'))
           throw new DomainError(verdict.code, verdict.message);
         const body = (request.body ?? {}) as object;
+        const actor = `${principal.role}:${principal.keyId}`;
+        if (command === 'triage') await checkTriage(db, found, body as CaseCommandBody<'triage'>);
+        // Notes are taken at any time; on a closed case (its workflow ended) the API writes them.
+        if (command === 'notes' && closedCaseStatuses.includes(found.status)) {
+          const { text } = body as CaseCommandBody<'notes'>;
+          await db
+            .insert(caseEvents)
+            .values({ id: `${found.id}:note:${randomUUID()}`, caseId: found.id, kind: 'note', at: new Date(), actor, details: { text } });
+          return (await loadCaseView(db, found.id))!;
+        }
         await temporal.client.workflow
           .getHandle(caseWorkflowId(found.id))
-          .executeUpdate(caseCommandUpdate, { args: [{ ...body, command, actor: `${principal.role}:${principal.keyId}` } as never] });
+          .executeUpdate(caseCommandUpdate, { args: [{ ...body, command, actor } as never] });
         return (await loadCaseView(db, found.id))!;
       },
     );
@@ -202,10 +213,10 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
           await tx.insert(caseEvents).values({
             id: `${found.id}:satisfaction`,
             caseId: found.id,
-            kind: 'status',
+            kind: 'satisfaction',
             at,
             actor: by,
-            details: { satisfaction: body.score },
+            details: { score: body.score, comment: body.comment ?? null },
           });
         return row !== undefined;
       });

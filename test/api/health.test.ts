@@ -25,6 +25,7 @@ describe('health, readiness, metrics, docs', () => {
       temporal: { client: new Client({ connection }), connection, namespace: 'default' },
       logger: pino({ level: 'silent' }),
       orders: { taskQueue: 'unused', settings: defaultOrderSettings, answerWithinMs: 1000 },
+      cases: { taskQueue: 'unused', answerWithinMs: 1000 },
     });
     try {
       const ready = await app.inject('/ready');

@@ -44,7 +44,13 @@ describe('trouble tickets', () => {
     const created = await post('/troubleTickets', agent, defect(taxId));
     expect(created.statusCode, created.body).toBe(201);
     const ticket = created.json();
-    expect(ticket).toMatchObject({ kind: 'defect', status: 'gatheringInfo', ownerGroup: null, openTask: null, escalationLevel: 0 });
+    expect(ticket).toMatchObject({
+      kind: 'defect',
+      status: 'gatheringInfo',
+      ownerGroup: 'service-desk',
+      openTask: { group: 'service-desk' },
+      escalationLevel: 0,
+    });
     expect(ticket.escalationRule).toMatchObject({ id: 'defect', levels: [{ group: 'technical-management', after: 'P4D' }, {}, {}] });
     expect(created.headers.location).toBe(`/api/v1/troubleTickets/${ticket.id}`);
     const customer = bearer(await p.keyFor('customer', { customerId: ticket.customerId }));
@@ -53,6 +59,12 @@ describe('trouble tickets', () => {
     const stranger = bearer(await p.keyFor('customer', { customerId: 'CUST-NOBODY' }));
     expect((await get(`/troubleTickets/${ticket.id}`, stranger)).statusCode).toBe(404);
 
+    const strange = await post(`/troubleTickets/${ticket.id}/triage`, agent, {
+      answers: [{ questionId: 'favourite-colour', answer: 'blue' }],
+      solved: false,
+    });
+    expect(strange.statusCode).toBe(422);
+    expect(strange.json()).toMatchObject({ code: 'UNKNOWN_QUESTION', details: { questions: expect.arrayContaining(['since']) } });
     const triaged = await post(`/troubleTickets/${ticket.id}/triage`, agent, {
       answers: [
         { questionId: 'since', answer: 'this morning' },
@@ -94,13 +106,9 @@ describe('trouble tickets', () => {
     expect(final.notes).toEqual([expect.objectContaining({ text: 'proxy restarted' })]);
     expect(
       final.history.filter((e: { kind: string }) => e.kind === 'status').map((e: { details: { to?: string } }) => e.details.to),
-    ).toEqual([
-      'gatheringInfo',
-      'resolved',
-      'open',
-      'resolved',
-      'closed',
-      undefined, // the survey
+    ).toEqual(['gatheringInfo', 'resolved', 'open', 'resolved', 'closed']);
+    expect(final.history.filter((e: { kind: string }) => e.kind === 'satisfaction')).toEqual([
+      expect.objectContaining({ details: { score: 4, comment: 'fixed the same day' } }),
     ]);
     // Both clocks stopped: the response when triage answered, the resolution at the last resolution.
     expect(final.sla.map((c: { metric: string; result: string; level: string }) => [c.metric, c.result, c.level])).toEqual([
@@ -125,6 +133,10 @@ describe('trouble tickets', () => {
       }),
     ]);
     expect(report.json()[0].meanResolveMs).toBeGreaterThan(0);
+    // Notes are taken at any time, also once the case is closed.
+    const lateNote = await post(`/troubleTickets/${ticket.id}/notes`, customer, { text: 'thanks again' });
+    expect(lateNote.statusCode, lateNote.body).toBe(200);
+    expect(lateNote.json().notes.map((n: { text: string }) => n.text)).toEqual(['proxy restarted', 'thanks again']);
     // A closed case takes no more commands, answered from its row.
     const late = await post(`/troubleTickets/${ticket.id}/reopen`, customer, { comment: 'again' });
     expect(late.statusCode).toBe(409);
@@ -194,6 +206,97 @@ describe('trouble tickets', () => {
     const listed = await get('/troubleTickets?group=billing-assistants&kind=billing', agent);
     expect(listed.json().map((c: { id: string }) => c.id)).toContain(dispute.json().id);
     expect(Number(listed.headers['x-total-count'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('moves the case with its task: forwarded to another group, that group owns and resolves it', async () => {
+    const coordination = bearer(await p.keyFor('backoffice', { groups: ['billing-coordination'] }));
+    const dispute = await post('/troubleTickets', agent, {
+      kind: 'billing',
+      channel: 'phone',
+      customer: { name: 'Forward SL', taxId: `TTF-${Date.now()}` },
+      contact: { name: 'Pau Fwd', email: 'pau@forward.example' },
+      description: 'Wrong VAT rate',
+    });
+    const { id, openTask } = dispute.json();
+    const forwarded = await post(`/tasks/${openTask.id}/forward`, billingAssistant, {
+      toGroup: 'billing-coordination',
+      message: 'VAT question',
+    });
+    expect(forwarded.statusCode, forwarded.body).toBe(200);
+    const moved = (await get(`/troubleTickets/${id}`, agent)).json();
+    expect(moved).toMatchObject({ ownerGroup: 'billing-coordination', openTask: { group: 'billing-coordination' } });
+    expect(moved.history.at(-1)).toMatchObject({
+      kind: 'assignment',
+      details: { toGroup: 'billing-coordination', message: 'VAT question' },
+    });
+    expect((await post(`/troubleTickets/${id}/pending`, billingAssistant, { reason: 'x' })).statusCode).toBe(403);
+    await post(`/troubleTickets/${id}/open`, coordination);
+    const resolved = await post(`/troubleTickets/${id}/resolve`, coordination, { resolution: 'VAT corrected' });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    expect(resolved.json().status).toBe('resolved');
+  });
+
+  it('gives racing requests with one Idempotency-Key and different bodies one case, and refuses the other bodies', async () => {
+    const keyed = { ...agent, 'idempotency-key': `race-${Date.now()}` };
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        post('/troubleTickets', keyed, {
+          ...defect(`TTK-${Date.now()}`),
+          description: `race ${n}`,
+          customer: { name: 'Race SL', taxId: 'TTK-RACE-1' },
+        }),
+      ),
+    );
+    const codes = answers.map((a) => a.statusCode).sort();
+    expect(codes.filter((c) => c === 201)).toHaveLength(1);
+    expect(codes.filter((c) => c !== 201)).toEqual(codes.filter((c) => c !== 201).map(() => 422));
+  });
+
+  it('refuses a related order that is not the customer’s', async () => {
+    const r = await post('/troubleTickets', agent, { ...defect(`TTO-${Date.now()}`), relatedOrderId: 'ORD-0000000000000000' });
+    expect(r.statusCode).toBe(422);
+    expect(r.json().code).toBe('UNKNOWN_ORDER');
+  });
+
+  it('lets an admin add a rule for a product and symptom, to groups someone works, and the new cases follow it', async () => {
+    const admin = bearer(p.adminKey);
+    const levels = [{ level: 1, group: 'service-management', after: 'PT2H' }];
+    const nobody = await p.app.inject({
+      method: 'PUT',
+      url: '/api/v1/escalationRules/defect.datahost.site-down',
+      headers: admin,
+      payload: {
+        kind: 'defect',
+        productId: 'datahost',
+        symptom: 'site-down',
+        levels: [{ level: 1, group: 'nobody-works-this', after: 'PT2H' }],
+      },
+    });
+    expect(nobody.statusCode).toBe(422);
+    expect(nobody.json().code).toBe('UNKNOWN_GROUP');
+    const tooLong = await p.app.inject({
+      method: 'PUT',
+      url: '/api/v1/escalationRules/defect.datahost.site-down',
+      headers: admin,
+      payload: {
+        kind: 'defect',
+        productId: 'datahost',
+        symptom: 'site-down',
+        levels: [{ level: 1, group: 'service-management', after: 'P99999999D' }],
+      },
+    });
+    expect(tooLong.statusCode).toBe(400);
+    const created = await p.app.inject({
+      method: 'PUT',
+      url: '/api/v1/escalationRules/defect.datahost.ftp-unreachable',
+      headers: admin,
+      payload: { kind: 'defect', productId: 'datahost', symptom: 'ftp-unreachable', levels },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const ftp = await post('/troubleTickets', agent, { ...defect(`TTS-${Date.now()}`), symptom: 'ftp-unreachable' });
+    expect(ftp.json().escalationRule).toEqual({ id: 'defect.datahost.ftp-unreachable', levels });
+    const site = await post('/troubleTickets', agent, defect(`TTS2-${Date.now()}`));
+    expect(site.json().escalationRule.id).toBe('defect');
   });
 
   it('refuses a report whose period is upside down', async () => {

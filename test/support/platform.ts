@@ -71,6 +71,7 @@ export async function startTestPlatform(
     simulators: { activation: activation instanceof ActivationSimulator ? activation : undefined },
     hubCallbackHosts: o.hubCallbackHosts,
     orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },
+    cases: { taskQueue, answerWithinMs: o.answerWithinMs ?? 30_000 },
   });
   await app.ready();
 

@@ -1,0 +1,2 @@
+ALTER TABLE "case_events" DROP CONSTRAINT "case_events_kind_check";--> statement-breakpoint
+ALTER TABLE "case_events" ADD CONSTRAINT "case_events_kind_check" CHECK ("case_events"."kind" in ('status', 'note', 'triage', 'escalation', 'assignment', 'sla', 'satisfaction'));
