@@ -187,19 +187,12 @@ describe('trouble tickets', () => {
     expect(dispute.json().openTask).toMatchObject({ group: 'billing-assistants' });
     // Support finds it in Temporal by its search attributes, and inspects it as any workflow.
     const { id, customerId } = dispute.json();
-    const found = await eventually(
-      async () => {
-        const runs = [];
-        for await (const run of p.client.workflow.list({
-          query: `CaseKind = 'billing' AND CustomerId = '${customerId}' AND CaseStatus = 'gatheringInfo'`,
-        }))
-          runs.push(run.workflowId);
-        return runs;
-      },
-      (runs) => runs.length > 0,
-    );
-    expect(found).toEqual([`case-${id}`]);
     const support = bearer(await p.keyFor('support'));
+    const found = await eventually(
+      async () => (await get(`/workflows?caseKind=billing&caseStatus=gatheringInfo&customerId=${customerId}`, support)).json(),
+      (runs: { workflowId: string }[]) => runs.length > 0,
+    );
+    expect(found.map((r: { workflowId: string }) => r.workflowId)).toEqual([`case-${id}`]);
     const inspected = await get(`/workflows/case-${id}`, support);
     expect(inspected.statusCode, inspected.body).toBe(200);
     expect(inspected.json().state).toMatchObject({ caseId: id, status: 'gatheringInfo', ownerGroup: 'billing-assistants' });
