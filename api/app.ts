@@ -36,6 +36,7 @@ import { falloutPolicyRoutes } from './routes/fallout-policies.js';
 import { troubleTicketRoutes } from './routes/trouble-tickets.js';
 import { escalationRuleRoutes } from './routes/escalation-rules.js';
 import { reportRoutes } from './routes/reports.js';
+import { slaDefinitionRoutes } from './routes/sla-definitions.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
@@ -135,5 +136,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(troubleTicketRoutes, { prefix: '/api/v1' });
   await app.register(escalationRuleRoutes, { prefix: '/api/v1' });
   await app.register(reportRoutes, { prefix: '/api/v1' });
+  await app.register(slaDefinitionRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -292,6 +292,35 @@ describe('trouble tickets', () => {
     expect(site.json().escalationRule.id).toBe('defect');
   });
 
+  it('lets an admin change an SLA target for cases entered after, refusing an unknown calendar', async () => {
+    const admin = bearer(p.adminKey);
+    const definitions = (await get('/slaDefinitions', serviceManagement)).json();
+    expect(definitions.find((d: { id: string }) => d.id === 'sales.minor.response')).toMatchObject({
+      target: 'PT8H',
+      calendarId: 'office',
+      warnAt: [50, 75],
+    });
+    expect((await get('/calendars', serviceManagement)).json().map((c: { id: string }) => c.id)).toEqual(['24x7', 'office']);
+    const put = (payload: object) =>
+      p.app.inject({ method: 'PUT', url: '/api/v1/slaDefinitions/sales.minor.response', headers: admin, payload });
+    expect((await put({ target: 'PT8H', calendarId: 'moon', level: 'SLO', warnAt: [50] })).json().code).toBe('UNKNOWN_CALENDAR');
+    const changed = await put({ target: 'PT2H', calendarId: '24x7', level: 'CSL', warnAt: [80, 40] });
+    expect(changed.json()).toMatchObject({ target: 'PT2H', calendarId: '24x7', level: 'CSL', warnAt: [40, 80] });
+    const sale = await post('/troubleTickets', agent, {
+      kind: 'sales',
+      channel: 'email',
+      customer: { name: 'Sla SL', taxId: `TTSLA-${Date.now()}` },
+      contact: { name: 'Sol Sla', email: 'sol@sla.example' },
+      description: 'Quote for 20 mailboxes',
+    });
+    expect(sale.json().sla.find((c: { metric: string }) => c.metric === 'response')).toMatchObject({
+      target: 'PT2H',
+      level: 'CSL',
+      calendarId: '24x7',
+    });
+    await put({ target: 'PT8H', calendarId: 'office', level: 'SLO', warnAt: [50, 75] });
+  });
+
   it('refuses a report whose period is upside down', async () => {
     const r = await get('/reports/sla?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z', admin);
     expect(r.statusCode).toBe(400);
