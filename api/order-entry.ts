@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { FastifyReply } from 'fastify';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
@@ -247,4 +248,19 @@ export async function refuseReusedKey(
     throw new DomainError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for another request (${what} ${used.id})`, {
       [`${what}Id`]: used.id,
     });
+}
+
+/**
+ * The answer to an entry request (order or case): 201 for the one that created it, 200 for a
+ * repeat, both with the resource as written; 202 with its Location when it is not written in time.
+ */
+export async function sendEntryAnswer(
+  reply: FastifyReply,
+  answer: 'created' | 'repeated' | 'pending',
+  o: { id: string; what: 'Order' | 'Case'; location: string; view: () => Promise<unknown> },
+) {
+  reply.header('location', o.location);
+  if (answer === 'pending')
+    return reply.code(202).send({ id: o.id, message: `${o.what} ${o.id} is accepted and not yet written; read it at ${o.location}` });
+  return reply.code(answer === 'created' ? 201 : 200).send(await o.view());
 }

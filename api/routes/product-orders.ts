@@ -12,7 +12,7 @@ import { acceptanceUpdate, acceptanceVerdict, orderWorkflowId, type OrderRefusal
 import { acceptanceBody } from '../../domain/order-commands.js';
 import type { Principal } from '../auth.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
-import { orderIdFor, orderRequest, refuseReusedKey, requestHashOf, resolveCustomer, submitOrder } from '../order-entry.js';
+import { orderIdFor, orderRequest, refuseReusedKey, requestHashOf, resolveCustomer, sendEntryAnswer, submitOrder } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
 
 const orderIdParam = z.object({ id: orderId });
@@ -86,16 +86,7 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       const [existing] = await db.select({ id: productOrders.id }).from(productOrders).where(eq(productOrders.id, id));
       if (existing) return reply.code(200).send((await loadOrderView(db, id))!);
       const answer = await submitOrder({ db, client: temporal.client, ...app.orders }, id, customer, body, keyRef);
-      if (answer === 'pending') {
-        return reply
-          .code(202)
-          .header('location', location)
-          .send({ id, message: `Order ${id} is accepted and not yet written; read it at ${location}` });
-      }
-      return reply
-        .code(answer === 'created' ? 201 : 200)
-        .header('location', location)
-        .send((await loadOrderView(db, id))!);
+      return sendEntryAnswer(reply, answer, { id, what: 'Order', location, view: () => loadOrderView(db, id) });
     },
   );
 

@@ -19,7 +19,7 @@ import { caseCommandUpdate, caseWorkflowId } from '../../workflows/case.contract
 import type { Principal } from '../auth.js';
 import { caseIdFor, checkProduct, checkTriage, submitCase } from '../case-entry.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
-import { refuseReusedKey, requestHashOf, resolveCustomer } from '../order-entry.js';
+import { refuseReusedKey, requestHashOf, resolveCustomer, sendEntryAnswer } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
 
 const caseIdParam = z.object({ id: z.string().regex(caseIdPattern, 'a case id such as TT-0123456789ABCDEF') });
@@ -92,15 +92,7 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
         idempotencyKey: keyRef,
         createdBy: `${principal.role}:${principal.keyId}`,
       });
-      if (answer === 'pending')
-        return reply
-          .code(202)
-          .header('location', location)
-          .send({ id, message: `Case ${id} is accepted and not yet written; read it at ${location}` });
-      return reply
-        .code(answer === 'created' ? 201 : 200)
-        .header('location', location)
-        .send((await loadCaseView(db, id))!);
+      return sendEntryAnswer(reply, answer, { id, what: 'Case', location, view: () => loadCaseView(db, id) });
     },
   );
 
