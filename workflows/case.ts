@@ -14,7 +14,7 @@
 import {
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -304,7 +304,8 @@ export async function troubleTicket({ caseId, carried, historyEventLimit }: Case
           tasks: inbox.snapshot(),
         },
       };
-      return continueAsNew<CaseWorkflow>(next);
+      // Search attributes go along explicitly: support finds the case by them, whichever run it is in.
+      return makeContinueAsNewFunc<CaseWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes })(next);
     }
     const seen = changes;
     const escalation = nextDueMs();

@@ -15,6 +15,7 @@ import { caseEvents, cases, notifications, tasks } from '../../db/schema.js';
 import { loadCaseView } from '../../db/views.js';
 import { defaultCalendars } from '../../catalog/sla.js';
 import { startCase, ticketRequest } from '../support/cases.js';
+import { caseSearchAttributes } from '../../workflows/case.contract.js';
 import { eventually, workflowBundle } from '../support/platform.js';
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 
@@ -220,7 +221,11 @@ describe('case escalation ladder (figure 19)', () => {
     await after(c, days(7) + 60_000, 1);
     for (let i = 1; i <= 12; i++) await c.command({ command: 'notes', actor: 'agent-1', text: `call ${i}` });
     const continued = await c.until((s) => s.status === 'open' && s.escalationLevel === 1);
-    expect((await c.handle.describe()).runId).not.toBe(firstRun);
+    const described = await c.handle.describe();
+    expect(described.runId).not.toBe(firstRun);
+    // Support still finds it by kind and customer in the new run.
+    expect(described.typedSearchAttributes.get(caseSearchAttributes.kind)).toBe('billing');
+    expect(described.typedSearchAttributes.get(caseSearchAttributes.customerId)).toBe(c.customerId);
     expect(continued).toMatchObject({ ownerGroup: 'billing-coordination', openTaskIds: [expect.stringContaining(':work:1')] });
     const history = await c.handle.fetchHistory();
     expect(history.events!.length).toBeLessThan(120);
