@@ -37,6 +37,7 @@ import { troubleTicketRoutes } from './routes/trouble-tickets.js';
 import { escalationRuleRoutes } from './routes/escalation-rules.js';
 import { reportRoutes } from './routes/reports.js';
 import { slaDefinitionRoutes } from './routes/sla-definitions.js';
+import { recallClassRoutes } from './routes/recall-classes.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
@@ -137,5 +138,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(escalationRuleRoutes, { prefix: '/api/v1' });
   await app.register(reportRoutes, { prefix: '/api/v1' });
   await app.register(slaDefinitionRoutes, { prefix: '/api/v1' });
+  await app.register(recallClassRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -27,6 +27,12 @@ import {
   caseOrigins,
   caseSeverities,
   caseStatuses,
+  effectivenessLevels,
+  noticeUrgencies,
+  recallClasses,
+  type EffectivenessLevel,
+  type NoticeUrgency,
+  type RecallClass,
   type CaseEventKind,
   type CaseKind,
   type CaseSeverity,
@@ -548,5 +554,26 @@ export const slaDefinitions = pgTable(
     unique('sla_definitions_kind_severity_metric_unique').on(t.kind, t.severity, t.metric),
     check('sla_definitions_metric_check', oneOf(t.metric, slaMetrics)),
     check('sla_definitions_level_check', oneOf(t.level, ['CSL', 'SLO'])),
+  ],
+);
+
+/** Recall classes as data (seed 004, 21 CFR 7): what each class asks of effectiveness checks, reminders and reports. */
+export const recallClassRules = pgTable(
+  'recall_classes',
+  {
+    recallClass: text('recall_class').$type<RecallClass>().primaryKey(),
+    effectivenessLevel: text('effectiveness_level').$type<EffectivenessLevel>().notNull(),
+    effectivenessTargetPercent: integer('effectiveness_target_percent').notNull(),
+    noticeUrgency: text('notice_urgency').$type<NoticeUrgency>().notNull(),
+    reminderEvery: text('reminder_every').notNull(),
+    reportEvery: text('report_every').notNull(),
+    description: text('description').notNull(),
+    updatedBy: text('updated_by'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('recall_classes_class_check', oneOf(t.recallClass, recallClasses)),
+    check('recall_classes_level_check', oneOf(t.effectivenessLevel, effectivenessLevels)),
+    check('recall_classes_urgency_check', oneOf(t.noticeUrgency, noticeUrgencies)),
   ],
 );

@@ -132,3 +132,24 @@ export const caseEventKinds = ['status', 'note', 'triage', 'escalation', 'assign
 export type CaseEventKind = (typeof caseEventKinds)[number];
 /** Case ids: `TT-` and 16 hex digits, derived like order ids. */
 export const caseIdPattern = /^TT-[0-9A-F]{16}$/;
+
+// ---------------------------------------------------------------- recalls (seed 004: APQC 6.4; 21 CFR 7)
+
+export const recallStatuses = [
+  'initiated',
+  'assessing',
+  'notifying',
+  'monitoring',
+  'terminationRequested',
+  'terminated',
+  'cancelled',
+] as const;
+export type RecallStatus = (typeof recallStatuses)[number];
+/** I: serious harm likely; II: temporary or remote serious harm; III: harm unlikely (21 CFR 7.3(m)). */
+export const recallClasses = ['I', 'II', 'III'] as const;
+export type RecallClass = (typeof recallClasses)[number];
+/** Effectiveness-check levels (21 CFR 7.42(b)(3)): A 100%, B between 10% and 100%, C 10%, D 2%, E none. */
+export const effectivenessLevels = ['A', 'B', 'C', 'D', 'E'] as const;
+export type EffectivenessLevel = (typeof effectivenessLevels)[number];
+export const noticeUrgencies = ['immediate', 'urgent', 'routine'] as const;
+export type NoticeUrgency = (typeof noticeUrgencies)[number];

@@ -3,12 +3,13 @@ import { catalogue } from '../../catalog/datahost.js';
 import { defaultFalloutPolicies } from '../../catalog/fallout-policies.js';
 import { defaultEscalationRules } from '../../catalog/escalation-rules.js';
 import { defaultCalendars, defaultSlaDefinitions } from '../../catalog/sla.js';
+import { defaultRecallClasses } from '../../catalog/recall-classes.js';
 import type { Db } from '../client.js';
-import { calendars, escalationRules, falloutPolicies, productComponents, products, slaDefinitions } from '../schema.js';
+import { calendars, escalationRules, falloutPolicies, productComponents, products, recallClassRules, slaDefinitions } from '../schema.js';
 
 /**
  * Seeds the business rules shipped in catalog/, at every start. The catalogue is upserted, so a
- * changed price or new row lands; a fallout policy, escalation rule, calendar or SLA target is only added when
+ * changed price or new row lands; a fallout policy, escalation rule, calendar, SLA target or recall class is only added when
  * missing, so an admin's change survives a restart.
  */
 export async function seedCatalogue(db: Db): Promise<void> {
@@ -27,4 +28,5 @@ export async function seedCatalogue(db: Db): Promise<void> {
   await db.insert(escalationRules).values(defaultEscalationRules).onConflictDoNothing();
   await db.insert(calendars).values(defaultCalendars).onConflictDoNothing();
   await db.insert(slaDefinitions).values(defaultSlaDefinitions).onConflictDoNothing();
+  await db.insert(recallClassRules).values(defaultRecallClasses).onConflictDoNothing();
 }
