@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, asc, desc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../db/client.js';
@@ -123,22 +124,24 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
    * the audit of what was sent, which compensation undoes whatever the recorded outcome.
    */
   async function sendRecorded(row: Omit<typeof activations.$inferInsert, 'status'>, call: () => Promise<ActivationResult>) {
-    const [sent] = await whileDatabaseDown(() =>
+    // The id is ours, so an insert the database made but whose answer the outage lost is not made twice.
+    const sent = { id: randomUUID() };
+    await whileDatabaseDown(() =>
       db
         .insert(activations)
-        .values({ ...row, status: 'sent' })
-        .returning({ id: activations.id }),
+        .values({ ...row, id: sent.id, status: 'sent' })
+        .onConflictDoNothing(),
     );
     try {
       const result = await call();
-      await whileDatabaseDown(() => db.update(activations).set({ status: 'succeeded', result }).where(eq(activations.id, sent!.id)));
+      await whileDatabaseDown(() => db.update(activations).set({ status: 'succeeded', result }).where(eq(activations.id, sent.id)));
       return result;
     } catch (err) {
       await whileDatabaseDown(() =>
         db
           .update(activations)
           .set({ status: 'failed', result: { error: (err as Error).message } })
-          .where(eq(activations.id, sent!.id)),
+          .where(eq(activations.id, sent.id)),
       );
       throw err;
     }
