@@ -3,15 +3,15 @@
  * and their audit events. Every change carries an event id the workflow derives, so a retried
  * write changes nothing twice.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { isUniqueViolation, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { calendars, caseEvents, cases, escalationRules, slaDefinitions } from '../db/schema.js';
 import { entryGroups, escalationRuleFor, type EscalationLevel } from '../domain/cases.js';
 import type { SubmitCase } from '../domain/case-commands.js';
 import { slaClocks, slaMetrics, type Calendar, type SlaClock, type SlaDefinition } from '../domain/sla.js';
 import type { CaseEventKind, CaseStatus } from '../domain/vocabulary.js';
 import { enterCustomerAndContact } from './customers.js';
+import { conflictIsFinal } from './database.js';
 
 export interface CaseChange {
   caseId: string;
@@ -46,67 +46,63 @@ export function caseActivities(db: Db) {
      * with the escalation rule that applies now, fixed for the case's life. Idempotent.
      */
     async recordCase(s: SubmitCase, enteredAt: string): Promise<CaseTerms> {
-      try {
-        return await db.transaction(async (tx) => {
-          const definitions = (
-            await tx
-              .select()
-              .from(slaDefinitions)
-              .where(and(eq(slaDefinitions.kind, s.kind), eq(slaDefinitions.severity, s.severity)))
-          ).sort((a, b) => slaMetrics.indexOf(a.metric) - slaMetrics.indexOf(b.metric));
-          const used = [...new Set(definitions.map((d) => d.calendarId))];
-          const sla = { definitions, calendars: used.length ? await tx.select().from(calendars).where(inArray(calendars.id, used)) : [] };
-          const [existing] = await tx
-            .select({ customerId: cases.customerId, escalationRule: cases.escalationRule, createdAt: cases.createdAt })
-            .from(cases)
-            .where(eq(cases.id, s.caseId));
-          if (existing) return { ...existing, enteredAt: existing.createdAt.toISOString(), sla };
-          const { customerId, contactId } = await enterCustomerAndContact(tx, s);
-          const rule = escalationRuleFor(await tx.select().from(escalationRules), s);
-          const escalationRule = rule ? { id: rule.id, levels: [...rule.levels].sort((a, b) => a.level - b.level) } : null;
-          const now = new Date(enteredAt);
-          await tx.insert(cases).values({
-            id: s.caseId,
-            kind: s.kind,
-            origin: s.origin,
-            channel: s.channel,
-            severity: s.severity,
-            customerId,
-            contactId,
-            productId: s.productId ?? null,
-            symptom: s.symptom ?? null,
-            relatedOrderId: s.relatedOrderId ?? null,
-            invoiceId: s.invoiceId ?? null,
-            description: s.description,
-            status: 'gatheringInfo',
-            ownerGroup: entryGroups[s.kind],
-            escalationRule,
-            sla: slaClocks(sla, now.getTime()).snapshot(),
-            externalId: s.externalId,
-            requestHash: s.requestHash,
-            idempotencyKey: s.idempotencyKey,
-            createdBy: s.createdBy,
-            createdAt: now,
-            updatedAt: now,
-          });
-          await tx.insert(caseEvents).values({
-            id: `${s.caseId}:0`,
-            caseId: s.caseId,
-            kind: 'status',
-            at: now,
-            actor: s.createdBy,
-            details: { to: 'gatheringInfo', channel: s.channel },
-          });
-          return { customerId, enteredAt, escalationRule, sla };
-        });
-      } catch (err) {
-        if (isUniqueViolation(err))
-          throw ApplicationFailure.nonRetryable(
-            `Case ${s.caseId} cannot be recorded as submitted: ${(err as Error).message}`,
-            'CASE_CONFLICT',
-          );
-        throw err;
-      }
+      return conflictIsFinal(
+        () =>
+          db.transaction(async (tx) => {
+            const definitions = (
+              await tx
+                .select()
+                .from(slaDefinitions)
+                .where(and(eq(slaDefinitions.kind, s.kind), eq(slaDefinitions.severity, s.severity)))
+            ).sort((a, b) => slaMetrics.indexOf(a.metric) - slaMetrics.indexOf(b.metric));
+            const used = [...new Set(definitions.map((d) => d.calendarId))];
+            const sla = { definitions, calendars: used.length ? await tx.select().from(calendars).where(inArray(calendars.id, used)) : [] };
+            const [existing] = await tx
+              .select({ customerId: cases.customerId, escalationRule: cases.escalationRule, createdAt: cases.createdAt })
+              .from(cases)
+              .where(eq(cases.id, s.caseId));
+            if (existing) return { ...existing, enteredAt: existing.createdAt.toISOString(), sla };
+            const { customerId, contactId } = await enterCustomerAndContact(tx, s);
+            const rule = escalationRuleFor(await tx.select().from(escalationRules), s);
+            const escalationRule = rule ? { id: rule.id, levels: [...rule.levels].sort((a, b) => a.level - b.level) } : null;
+            const now = new Date(enteredAt);
+            await tx.insert(cases).values({
+              id: s.caseId,
+              kind: s.kind,
+              origin: s.origin,
+              channel: s.channel,
+              severity: s.severity,
+              customerId,
+              contactId,
+              productId: s.productId ?? null,
+              symptom: s.symptom ?? null,
+              relatedOrderId: s.relatedOrderId ?? null,
+              invoiceId: s.invoiceId ?? null,
+              description: s.description,
+              status: 'gatheringInfo',
+              ownerGroup: entryGroups[s.kind],
+              escalationRule,
+              sla: slaClocks(sla, now.getTime()).snapshot(),
+              externalId: s.externalId,
+              requestHash: s.requestHash,
+              idempotencyKey: s.idempotencyKey,
+              createdBy: s.createdBy,
+              createdAt: now,
+              updatedAt: now,
+            });
+            await tx.insert(caseEvents).values({
+              id: `${s.caseId}:0`,
+              caseId: s.caseId,
+              kind: 'status',
+              at: now,
+              actor: s.createdBy,
+              details: { to: 'gatheringInfo', channel: s.channel },
+            });
+            return { customerId, enteredAt, escalationRule, sla };
+          }),
+        `Case ${s.caseId}`,
+        'CASE_CONFLICT',
+      );
     },
 
     /** One change of the case and its audit event, once: a repeat of the event id changes nothing. */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
 import { and, asc, desc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
-import { isUniqueViolation, type Db } from '../db/client.js';
-import { whileDatabaseDown } from './database.js';
+import type { Db } from '../db/client.js';
+import { conflictIsFinal, whileDatabaseDown } from './database.js';
 import { enterCustomerAndContact } from './customers.js';
 import { heartbeating } from './heartbeat.js';
 import {
@@ -268,10 +267,15 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
     await withdrawFromBilling(c.orderId, c.reason, now.toISOString().slice(0, 10));
     await cancelOpenTasks(c.orderId, c.reason, now);
     await deactivateSent(c.orderId, attempt);
-    await db.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
+    await closeCancelled(c.orderId, now);
+  }
+
+  /** The end of every cancellation, compensated or given up: services terminated, the order cancelled. */
+  async function closeCancelled(orderId: string, now: Date) {
     await db.transaction(async (tx) => {
-      await tx.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
-      await recordOrderEvents(tx, c.orderId, { state: 'cancelled' });
+      await tx.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, orderId));
+      await tx.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, orderId));
+      await recordOrderEvents(tx, orderId, { state: 'cancelled' });
     });
   }
 
@@ -284,16 +288,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
      * key taken by another order) fails for good instead of retrying forever.
      */
     async recordOrder(s: SubmitOrder, milestones: Milestones): Promise<{ customerId: string }> {
-      try {
-        return await writeOrder(s, milestones);
-      } catch (err) {
-        if (isUniqueViolation(err))
-          throw ApplicationFailure.nonRetryable(
-            `Order ${s.orderId} cannot be recorded as submitted: ${(err as Error).message}`,
-            'ORDER_CONFLICT',
-          );
-        throw err;
-      }
+      return conflictIsFinal(() => writeOrder(s, milestones), `Order ${s.orderId}`, 'ORDER_CONFLICT');
     },
 
     async recordAcceptance(a: {
@@ -434,11 +429,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
     async recordCompensationGivenUp(c: { orderId: string; reason: string }): Promise<void> {
       const now = new Date();
       await cancelOpenTasks(c.orderId, c.reason, now);
-      await db.transaction(async (tx) => {
-        await tx.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, c.orderId));
-        await tx.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, c.orderId));
-        await recordOrderEvents(tx, c.orderId, { state: 'cancelled' });
-      });
+      await closeCancelled(c.orderId, now);
     },
 
     /** Cancellation undoes in reverse: RFBs withdrawn, open tasks cancelled, activations reversed. */

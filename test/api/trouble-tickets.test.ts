@@ -24,6 +24,8 @@ afterAll(() => p?.close());
 const post = (url: string, headers: Record<string, string>, payload: object = {}) =>
   p.app.inject({ method: 'POST', url: `/api/v1${url}`, headers, payload });
 const get = (url: string, headers: Record<string, string>) => p.app.inject({ method: 'GET', url: `/api/v1${url}`, headers });
+/** An admin's PUT. */
+const put = (url: string, payload: object) => p.app.inject({ method: 'PUT', url: `/api/v1${url}`, headers: admin, payload });
 
 const defect = (taxId: string) => ({
   kind: 'defect',
@@ -252,38 +254,27 @@ describe('trouble tickets', () => {
   });
 
   it('lets an admin add a rule for a product and symptom, to groups someone works, and the new cases follow it', async () => {
-    const admin = bearer(p.adminKey);
     const levels = [{ level: 1, group: 'service-management', after: 'PT2H' }];
-    const nobody = await p.app.inject({
-      method: 'PUT',
-      url: '/api/v1/escalationRules/defect.datahost.site-down',
-      headers: admin,
-      payload: {
-        kind: 'defect',
-        productId: 'datahost',
-        symptom: 'site-down',
-        levels: [{ level: 1, group: 'nobody-works-this', after: 'PT2H' }],
-      },
+    const nobody = await put('/escalationRules/defect.datahost.site-down', {
+      kind: 'defect',
+      productId: 'datahost',
+      symptom: 'site-down',
+      levels: [{ level: 1, group: 'nobody-works-this', after: 'PT2H' }],
     });
     expect(nobody.statusCode).toBe(422);
     expect(nobody.json().code).toBe('UNKNOWN_GROUP');
-    const tooLong = await p.app.inject({
-      method: 'PUT',
-      url: '/api/v1/escalationRules/defect.datahost.site-down',
-      headers: admin,
-      payload: {
-        kind: 'defect',
-        productId: 'datahost',
-        symptom: 'site-down',
-        levels: [{ level: 1, group: 'service-management', after: 'P99999999D' }],
-      },
+    const tooLong = await put('/escalationRules/defect.datahost.site-down', {
+      kind: 'defect',
+      productId: 'datahost',
+      symptom: 'site-down',
+      levels: [{ level: 1, group: 'service-management', after: 'P99999999D' }],
     });
     expect(tooLong.statusCode).toBe(400);
-    const created = await p.app.inject({
-      method: 'PUT',
-      url: '/api/v1/escalationRules/defect.datahost.ftp-unreachable',
-      headers: admin,
-      payload: { kind: 'defect', productId: 'datahost', symptom: 'ftp-unreachable', levels },
+    const created = await put('/escalationRules/defect.datahost.ftp-unreachable', {
+      kind: 'defect',
+      productId: 'datahost',
+      symptom: 'ftp-unreachable',
+      levels,
     });
     expect(created.statusCode, created.body).toBe(201);
     const ftp = await post('/troubleTickets', agent, { ...defect(`TTS-${Date.now()}`), symptom: 'ftp-unreachable' });
@@ -293,7 +284,6 @@ describe('trouble tickets', () => {
   });
 
   it('lets an admin change an SLA target for cases entered after, refusing an unknown calendar', async () => {
-    const admin = bearer(p.adminKey);
     const definitions = (await get('/slaDefinitions', serviceManagement)).json();
     expect(definitions.find((d: { id: string }) => d.id === 'sales.minor.response')).toMatchObject({
       target: 'PT8H',
@@ -301,10 +291,9 @@ describe('trouble tickets', () => {
       warnAt: [50, 75],
     });
     expect((await get('/calendars', serviceManagement)).json().map((c: { id: string }) => c.id)).toEqual(['24x7', 'office']);
-    const put = (payload: object) =>
-      p.app.inject({ method: 'PUT', url: '/api/v1/slaDefinitions/sales.minor.response', headers: admin, payload });
-    expect((await put({ target: 'PT8H', calendarId: 'moon', level: 'SLO', warnAt: [50] })).json().code).toBe('UNKNOWN_CALENDAR');
-    const changed = await put({ target: 'PT2H', calendarId: '24x7', level: 'CSL', warnAt: [80, 40] });
+    const putTarget = (payload: object) => put('/slaDefinitions/sales.minor.response', payload);
+    expect((await putTarget({ target: 'PT8H', calendarId: 'moon', level: 'SLO', warnAt: [50] })).json().code).toBe('UNKNOWN_CALENDAR');
+    const changed = await putTarget({ target: 'PT2H', calendarId: '24x7', level: 'CSL', warnAt: [80, 40] });
     expect(changed.json()).toMatchObject({ target: 'PT2H', calendarId: '24x7', level: 'CSL', warnAt: [40, 80] });
     const sale = await post('/troubleTickets', agent, {
       kind: 'sales',
@@ -318,7 +307,7 @@ describe('trouble tickets', () => {
       level: 'CSL',
       calendarId: '24x7',
     });
-    await put({ target: 'PT8H', calendarId: 'office', level: 'SLO', warnAt: [50, 75] });
+    await putTarget({ target: 'PT8H', calendarId: 'office', level: 'SLO', warnAt: [50, 75] });
   });
 
   it('refuses a report whose period is upside down', async () => {
@@ -334,31 +323,16 @@ describe('trouble tickets', () => {
       'P14D',
       'P21D',
     ]);
-    const bad = await p.app.inject({
-      method: 'PUT',
-      url: '/api/v1/escalationRules/sales',
-      headers: admin,
-      payload: {
-        levels: [
-          { level: 1, group: 'sales-management', after: 'P5D' },
-          { level: 2, group: 'superintendent', after: 'P2D' },
-        ],
-      },
+    const bad = await put('/escalationRules/sales', {
+      levels: [
+        { level: 1, group: 'sales-management', after: 'P5D' },
+        { level: 2, group: 'superintendent', after: 'P2D' },
+      ],
     });
     expect(bad.statusCode).toBe(400);
-    const notIso = await p.app.inject({
-      method: 'PUT',
-      url: '/api/v1/escalationRules/sales',
-      headers: admin,
-      payload: { levels: [{ level: 1, group: 'sales-management', after: '5 days' }] },
-    });
+    const notIso = await put('/escalationRules/sales', { levels: [{ level: 1, group: 'sales-management', after: '5 days' }] });
     expect(notIso.statusCode).toBe(400);
-    const missing = await p.app.inject({
-      method: 'PUT',
-      url: '/api/v1/escalationRules/nothing',
-      headers: admin,
-      payload: { levels: [{ level: 1, group: 'x-y', after: 'P1D' }] },
-    });
+    const missing = await put('/escalationRules/nothing', { levels: [{ level: 1, group: 'x-y', after: 'P1D' }] });
     expect(missing.statusCode).toBe(404);
   });
 });
