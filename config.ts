@@ -16,9 +16,15 @@ const appEnv = z.object({
   ACTIVATION_URL: optionalString,
   BILLING_ADAPTER: z.enum(['simulator', 'http', 'pull']).default('simulator'),
   BILLING_URL: optionalString,
+  NOTIFICATION_ADAPTER: z.enum(['simulator', 'http']).default('simulator'),
+  NOTIFICATION_URL: optionalString,
+  REGULATOR_ADAPTER: z.enum(['simulator', 'http']).default('simulator'),
+  REGULATOR_URL: optionalString,
   /** The simulators that stand in for the external systems under `npm start`. */
   ACTIVATION_SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).default(50),
   ACTIVATION_SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** Per batch of recall messages. */
+  NOTIFICATION_SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).default(20),
   BILLING_SIMULATOR_ACK_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   /** Where the billing simulator sends acknowledgements when the worker runs apart from the API. */
   BILLING_SIMULATOR_API_URL: optionalString,
@@ -42,6 +48,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
   for (const [adapter, url, name] of [
     [e.ACTIVATION_ADAPTER, e.ACTIVATION_URL, 'ACTIVATION_URL'],
     [e.BILLING_ADAPTER, e.BILLING_URL, 'BILLING_URL'],
+    [e.NOTIFICATION_ADAPTER, e.NOTIFICATION_URL, 'NOTIFICATION_URL'],
+    [e.REGULATOR_ADAPTER, e.REGULATOR_URL, 'REGULATOR_URL'],
   ] as const) {
     if (adapter === 'http' && !url) throw new Error(`Invalid configuration:\n  ${name}: required when the adapter is http`);
   }
@@ -68,6 +76,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
         apiUrl: e.BILLING_SIMULATOR_API_URL,
         apiKey: e.BILLING_SIMULATOR_API_KEY,
       },
+      notification: { kind: e.NOTIFICATION_ADAPTER, url: e.NOTIFICATION_URL, latencyMs: e.NOTIFICATION_SIMULATOR_LATENCY_MS },
+      regulator: { kind: e.REGULATOR_ADAPTER, url: e.REGULATOR_URL },
     },
     orders: {
       acceptanceReminderMs: e.ACCEPTANCE_REMINDER_HOURS * 3600_000,

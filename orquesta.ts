@@ -117,8 +117,8 @@ async function startWorker(
   const workers = await createWorkers({
     connection,
     config: t,
-    taskQueues: [t.taskQueues.orders, t.taskQueues.cases],
-    activities: createActivities({ db: database.db, activation: adapters.activation, billing: adapters.billing }),
+    taskQueues: [t.taskQueues.orders, t.taskQueues.cases, t.taskQueues.recalls],
+    activities: createActivities({ db: database.db, ...adapters }),
     workflowBundle: await bundleWorkflows(),
   });
   const running = workers.run();
@@ -147,7 +147,7 @@ async function startApi(
   // A cluster of the operator's own may not let us (README: "Search attributes"); the dev server has them.
   if (t.address)
     await registerSearchAttributes(connection, t.namespace).catch((err: Error) =>
-      logger.warn({ err: err.message }, 'could not register the case search attributes; create them on the cluster (README)'),
+      logger.warn({ err: err.message }, 'could not register the case and recall search attributes; create them on the cluster (README)'),
     );
   const server = await buildApp({
     database,
@@ -162,6 +162,7 @@ async function startApi(
     },
     orders: { taskQueue: t.taskQueues.orders, settings: app.orders, answerWithinMs: app.orderEntryAnswerWithinMs },
     cases: { taskQueue: t.taskQueues.cases, answerWithinMs: app.orderEntryAnswerWithinMs },
+    recalls: { taskQueue: t.taskQueues.recalls, answerWithinMs: app.orderEntryAnswerWithinMs },
     hubCallbackHosts: app.hubCallbackHosts,
   });
   await server.listen({ port: app.port, host: app.host });

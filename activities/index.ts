@@ -9,11 +9,17 @@ import { billingActivities } from './billing.js';
 import { inboxActivities } from './inbox.js';
 import { caseActivities } from './cases.js';
 import { orderActivities } from './orders.js';
+import { NotificationSimulator, type NotificationSystem } from './adapters/notification.js';
+import { RegulatorSimulator, type Regulator } from './adapters/regulator.js';
+import { recallActivities } from './recalls.js';
 
 export interface ActivityDeps {
   db: Db;
   activation: ActivationSystem;
   billing: BillingSystem;
+  /** Recalls reach customers and the regulator through these; the simulators where none is given (tests of other flows). */
+  notification?: NotificationSystem;
+  regulator?: Regulator;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -23,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...billingActivities(deps.db, deps.billing, (u, executor) => orders.updateOrder(u, executor)),
     ...inboxActivities(deps.db),
     ...caseActivities(deps.db),
+    ...recallActivities(deps.db, deps.notification ?? new NotificationSimulator(), deps.regulator ?? new RegulatorSimulator()),
   };
 }
 

@@ -38,6 +38,7 @@ import { escalationRuleRoutes } from './routes/escalation-rules.js';
 import { reportRoutes } from './routes/reports.js';
 import { slaDefinitionRoutes } from './routes/sla-definitions.js';
 import { recallClassRoutes } from './routes/recall-classes.js';
+import { recallRoutes } from './routes/recalls.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AppDeps {
@@ -49,6 +50,8 @@ export interface AppDeps {
   orders: { taskQueue: string; settings: OrderSettings; answerWithinMs: number };
   /** Where case workflows run; entry answers 202 past `answerWithinMs`, as order entry does. */
   cases: { taskQueue: string; answerWithinMs: number };
+  /** Where recall workflows run; initiation answers 202 past `answerWithinMs`. */
+  recalls: { taskQueue: string; answerWithinMs: number };
   /** Hosts hub callbacks may go to (HUB_CALLBACK_HOSTS); none when unset. */
   hubCallbackHosts?: string[];
   /** The simulators running in this process (npm start, tests): what the external systems hold. */
@@ -64,6 +67,7 @@ declare module 'fastify' {
     temporal: AppDeps['temporal'];
     orders: AppDeps['orders'];
     cases: AppDeps['cases'];
+    recalls: AppDeps['recalls'];
     workerMetricsUrl: string | undefined;
     simulators: AppDeps['simulators'];
     hubCallbackHosts: string[];
@@ -92,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('temporal', deps.temporal);
   app.decorate('orders', deps.orders);
   app.decorate('cases', deps.cases);
+  app.decorate('recalls', deps.recalls);
   app.decorate('workerMetricsUrl', deps.workerMetricsUrl);
   app.decorate('simulators', deps.simulators);
   app.decorate('hubCallbackHosts', deps.hubCallbackHosts ?? []);
@@ -139,5 +144,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reportRoutes, { prefix: '/api/v1' });
   await app.register(slaDefinitionRoutes, { prefix: '/api/v1' });
   await app.register(recallClassRoutes, { prefix: '/api/v1' });
+  await app.register(recallRoutes, { prefix: '/api/v1' });
   return app;
 }

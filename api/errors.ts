@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { TaskRefusal } from '../workflows/inbox.contract.js';
 import type { OrderRefusal } from '../workflows/order.contract.js';
 import type { caseRefusals } from '../workflows/case.contract.js';
+import type { RecallRefusal } from '../workflows/recall.contract.js';
 
 /** The API's own codes; workflows' refusal codes come from their contracts. */
 type ApiCode =
@@ -42,9 +43,13 @@ type ApiCode =
   | 'UNKNOWN_GROUP'
   | 'UNKNOWN_ASSIGNEE'
   | 'CUSTOMER_NOT_FOUND'
+  | 'RECALL_NOT_FOUND'
+  | 'NOTICE_NOT_FOUND'
+  | 'NO_AFFECTED_PARTIES'
+  | 'RESPONSE_CONFLICT'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
-export type ErrorCode = ApiCode | TaskRefusal | OrderRefusal | (typeof caseRefusals)[number];
+export type ErrorCode = ApiCode | TaskRefusal | OrderRefusal | (typeof caseRefusals)[number] | RecallRefusal;
 
 /** Every code's status; a code missing here fails to compile. */
 const statusByCode = {
@@ -92,6 +97,12 @@ const statusByCode = {
   UNKNOWN_COMPONENT: 422,
   UNKNOWN_CUSTOMER: 422,
   CUSTOMER_NOT_FOUND: 422,
+  RECALL_NOT_FOUND: 404,
+  NOTICE_NOT_FOUND: 404,
+  NO_AFFECTED_PARTIES: 422,
+  RESPONSE_CONFLICT: 409,
+  RECALL_STATUS_CONFLICT: 409,
+  RECALL_CONFLICT: 409,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;

@@ -9,7 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
-import { cases, customers, productComponents, productOrders, products } from '../db/schema.js';
+import { cases, customers, productComponents, productOrders, products, recalls } from '../db/schema.js';
 import {
   orderWorkflowId,
   orderWorkflowType,
@@ -232,12 +232,12 @@ export async function submitOrder(
  */
 export async function refuseReusedKey(
   db: Db,
-  table: typeof productOrders | typeof cases,
+  table: typeof productOrders | typeof cases | typeof recalls,
   keyRef: string | null,
   id: string,
   requestHash: string,
   idempotencyKey: string | undefined,
-  what: 'order' | 'case',
+  what: 'order' | 'case' | 'recall',
 ): Promise<void> {
   if (!keyRef) return;
   const [used] = await db
@@ -257,7 +257,7 @@ export async function refuseReusedKey(
 export async function sendEntryAnswer(
   reply: FastifyReply,
   answer: 'created' | 'repeated' | 'pending',
-  o: { id: string; what: 'Order' | 'Case'; location: string; view: () => Promise<unknown> },
+  o: { id: string; what: 'Order' | 'Case' | 'Recall'; location: string; view: () => Promise<unknown> },
 ) {
   reply.header('location', o.location);
   if (answer === 'pending')

@@ -12,6 +12,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -29,7 +30,13 @@ import {
   caseStatuses,
   effectivenessLevels,
   noticeUrgencies,
+  noticeResponses,
   recallClasses,
+  recallStatuses,
+  type HazardConsequence,
+  type HazardLikelihood,
+  type NoticeResponse,
+  type RecallStatus,
   type EffectivenessLevel,
   type NoticeUrgency,
   type RecallClass,
@@ -65,6 +72,7 @@ import type { PricedItem } from '../domain/order-commands.js';
 import { falloutSteps, type FalloutPolicy, type FalloutStep } from '../domain/fallout.js';
 import type { EscalationLevel } from '../domain/cases.js';
 import { slaMetrics, type SlaClock, type SlaMetric } from '../domain/sla.js';
+import type { RecallClassRule } from '../domain/recalls.js';
 
 /** A text column's CHECK constraint, built from the domain's list so the two cannot drift. */
 const oneOf = (column: AnyPgColumn, values: readonly string[]): SQL => {
@@ -233,7 +241,12 @@ export const serviceInstances = pgTable(
     activatedAt: timestamp('activated_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('service_instances_customer_idx').on(t.customerId), check('service_instances_state_check', oneOf(t.state, serviceStates))],
+  (t) => [
+    index('service_instances_customer_idx').on(t.customerId),
+    // A recall finds the instances of a product (and component) it affects.
+    index('service_instances_offering_idx').on(t.offeringId, t.componentId),
+    check('service_instances_state_check', oneOf(t.state, serviceStates)),
+  ],
 );
 
 /** TMF622 cancel requests: written by the order's workflow as it takes and carries out a cancel. */
@@ -576,4 +589,153 @@ export const recallClassRules = pgTable(
     check('recall_classes_level_check', oneOf(t.effectivenessLevel, effectivenessLevels)),
     check('recall_classes_urgency_check', oneOf(t.noticeUrgency, noticeUrgencies)),
   ],
+);
+
+/**
+ * A product recall (seed 004, APQC 6.4): one `recall` workflow each, which keeps this row. Its
+ * class and the class's terms are fixed by the hazard assessment.
+ */
+export const recalls = pgTable(
+  'recalls',
+  {
+    id: text('id').primaryKey(),
+    productId: text('product_id')
+      .notNull()
+      .references(() => products.id),
+    componentId: text('component_id'),
+    reason: text('reason').notNull(),
+    hazard: text('hazard').notNull(),
+    /** What an affected customer is to do, as the notice says it. */
+    instructions: text('instructions').notNull(),
+    scope: jsonb('scope').$type<{ activatedFrom?: string; activatedTo?: string; serviceIds?: string[] }>().notNull(),
+    status: text('status').$type<RecallStatus>().notNull(),
+    recallClass: text('recall_class').$type<RecallClass>(),
+    assessment: jsonb('assessment').$type<{
+      likelihood: HazardLikelihood;
+      consequence: HazardConsequence;
+      class: RecallClass;
+      rationale: string | null;
+      by: string;
+      at: string;
+    } | null>(),
+    /** The class's terms as they were at the assessment (admins may change the table later). */
+    classRule: jsonb('class_rule').$type<RecallClassRule | null>(),
+    /** Parties (customers) and service instances found affected at initiation. */
+    affected: integer('affected').notNull().default(0),
+    quantity: integer('quantity').notNull().default(0),
+    notifyingFrom: timestamp('notifying_from', { withTimezone: true }),
+    notifiedAt: timestamp('notified_at', { withTimezone: true }),
+    nextReminderAt: timestamp('next_reminder_at', { withTimezone: true }),
+    nextReportAt: timestamp('next_report_at', { withTimezone: true }),
+    termination: jsonb('termination').$type<{
+      requestedBy: string;
+      reason: string;
+      at: string;
+      decision?: { approved: boolean; by: string; rationale: string | null; at: string };
+    } | null>(),
+    terminatedAt: timestamp('terminated_at', { withTimezone: true }),
+    cancellation: jsonb('cancellation').$type<{ by: string; reason: string; at: string } | null>(),
+    requestHash: text('request_hash').notNull(),
+    /** `<key id>:<Idempotency-Key>` when one was sent: the key stands for this one request. */
+    idempotencyKey: text('idempotency_key').unique(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('recalls_status_idx').on(t.status),
+    check('recalls_status_check', oneOf(t.status, recallStatuses)),
+    check('recalls_class_check', sql`${t.recallClass} is null or ${oneOf(t.recallClass, recallClasses)}`),
+  ],
+);
+
+/** The customers a recall affects, found once at initiation: what they hold of the recalled product. */
+export const recallParties = pgTable(
+  'recall_parties',
+  {
+    recallId: text('recall_id')
+      .notNull()
+      .references(() => recalls.id),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    serviceIds: text('service_ids').array().notNull(),
+    quantity: integer('quantity').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.recallId, t.customerId] })],
+);
+
+/**
+ * One notice per affected party, keyed by recall and customer: written before it goes to the
+ * notification system (under the same id, which the system dedupes), so a retried batch or a
+ * killed worker never gives a party a second one. Responses are counted on it.
+ */
+export const recallNotices = pgTable(
+  'recall_notices',
+  {
+    id: text('id').primaryKey(),
+    recallId: text('recall_id')
+      .notNull()
+      .references(() => recalls.id),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    quantity: integer('quantity').notNull(),
+    /** How it reached the party (email to the customer's contact, or letter). */
+    method: text('method'),
+    /** Null while the notification system's answer is not recorded: a retry sends it again under its id. */
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    reminders: integer('reminders').notNull().default(0),
+    lastRemindedAt: timestamp('last_reminded_at', { withTimezone: true }),
+    retractedAt: timestamp('retracted_at', { withTimezone: true }),
+    /** The party's latest answer (each one is kept in recall_responses). */
+    response: text('response').$type<NoticeResponse>(),
+    respondedAt: timestamp('responded_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    unique('recall_notices_party').on(t.recallId, t.customerId),
+    index('recall_notices_response_idx').on(t.recallId, t.response),
+    check('recall_notices_response_check', sql`${t.response} is null or ${oneOf(t.response, noticeResponses)}`),
+  ],
+);
+
+/** Every answer to a notice, once: the same answer sent again is the same row (bulk data the API writes, design section 1). */
+export const recallResponses = pgTable(
+  'recall_responses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    noticeId: text('notice_id')
+      .notNull()
+      .references(() => recallNotices.id),
+    recallId: text('recall_id').notNull(),
+    response: text('response').$type<NoticeResponse>().notNull(),
+    quantity: integer('quantity'),
+    by: text('by').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    unique('recall_responses_notice_response').on(t.noticeId, t.response),
+    index('recall_responses_recall_idx').on(t.recallId, t.response),
+    check('recall_responses_response_check', oneOf(t.response, noticeResponses)),
+  ],
+);
+
+/** The status reports a recall files with the regulator (21 CFR 7.53), and its final report. */
+export const recallReports = pgTable(
+  'recall_reports',
+  {
+    id: text('id').primaryKey(),
+    recallId: text('recall_id')
+      .notNull()
+      .references(() => recalls.id),
+    number: integer('number').notNull(),
+    final: boolean('final').notNull(),
+    figures: jsonb('figures').$type<Record<string, unknown>>().notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    /** Null until the regulator took it; a retry files it again under its id. */
+    filedAt: timestamp('filed_at', { withTimezone: true }),
+    regulatorReference: text('regulator_reference'),
+  },
+  (t) => [index('recall_reports_recall_idx').on(t.recallId, t.number)],
 );

@@ -2,7 +2,7 @@
  * Read models as the API shows them (typed by domain/views.ts), loaded in one place, and the list
  * queries behind every GET that pages: each list answers one page and the total.
  */
-import { and, asc, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { durationMs } from '../domain/cases.js';
 import { elapsedMs, whenElapsed } from '../domain/sla.js';
@@ -17,6 +17,8 @@ import {
   type ServiceState,
   type TaskKind,
   type TaskStatus,
+  type NoticeResponse,
+  type RecallStatus,
 } from '../domain/vocabulary.js';
 import type {
   CancelRequestView,
@@ -27,7 +29,12 @@ import type {
   RfbView,
   ServiceView,
   TaskView,
+  RecallNoticeView,
+  RecallReportView,
+  RecallView,
 } from '../domain/views.js';
+import { effectiveness } from '../domain/recalls.js';
+import { countRecall } from './recalls.js';
 import type { Db } from './client.js';
 import {
   calendars,
@@ -37,6 +44,10 @@ import {
   notifications,
   orderItems,
   productOrders,
+  recallNotices,
+  recallReports,
+  recallResponses,
+  recalls,
   rfbs,
   serviceInstances,
   taskEvents,
@@ -411,4 +422,135 @@ export async function listCases(db: Db, f: CaseFilter, page: Page): Promise<Page
   );
   const ids = db.select({ id: cases.id }).from(cases).where(where).orderBy(desc(cases.createdAt), asc(cases.id));
   return pageOfViews(db, cases, where, ids.limit(page.limit).offset(page.offset), loadCaseViews);
+}
+
+export async function loadRecallView(db: Db, id: string): Promise<RecallView | undefined> {
+  const [r] = await db.select().from(recalls).where(eq(recalls.id, id));
+  if (!r) return undefined;
+  const [counts, open] = await Promise.all([
+    countRecall(db, id, r.affected),
+    db
+      .select({ id: tasks.id, kind: tasks.kind, group: tasks.group, assignee: tasks.assignee, status: tasks.status })
+      .from(tasks)
+      .where(and(eq(tasks.subjectType, 'recall'), eq(tasks.subjectId, id), inArray(tasks.status, [...openTaskStatuses])))
+      .orderBy(asc(tasks.createdAt)),
+  ]);
+  const rule = r.classRule;
+  return {
+    id: r.id,
+    productId: r.productId,
+    componentId: r.componentId,
+    reason: r.reason,
+    hazard: r.hazard,
+    instructions: r.instructions,
+    scope: r.scope,
+    status: r.status,
+    recallClass: r.recallClass,
+    assessment: r.assessment,
+    terms: rule
+      ? {
+          effectivenessLevel: rule.effectivenessLevel,
+          effectivenessTargetPercent: rule.effectivenessTargetPercent,
+          noticeUrgency: rule.noticeUrgency,
+          reminderEvery: rule.reminderEvery,
+          reportEvery: rule.reportEvery,
+        }
+      : null,
+    counts: { affected: counts.affected, notified: counts.notified, responded: counts.responded, remedied: counts.remedied },
+    affectedInstances: r.quantity,
+    effectiveness: effectiveness(counts, rule?.effectivenessTargetPercent ?? null),
+    openTasks: open,
+    notifyingFrom: isoOrNull(r.notifyingFrom),
+    notifiedAt: isoOrNull(r.notifiedAt),
+    nextReminderAt: isoOrNull(r.nextReminderAt),
+    nextReportAt: isoOrNull(r.nextReportAt),
+    termination: r.termination,
+    terminatedAt: isoOrNull(r.terminatedAt),
+    cancellation: r.cancellation,
+    createdBy: r.createdBy,
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+  };
+}
+
+export async function listRecalls(db: Db, f: { status?: RecallStatus; productId?: string }, page: Page): Promise<PageOf<RecallView>> {
+  const where = and(f.status ? eq(recalls.status, f.status) : undefined, f.productId ? eq(recalls.productId, f.productId) : undefined);
+  const ids = db.select({ id: recalls.id }).from(recalls).where(where).orderBy(desc(recalls.createdAt), asc(recalls.id));
+  return pageOfViews(db, recalls, where, ids.limit(page.limit).offset(page.offset), async (d, list) =>
+    (await Promise.all(list.map((id) => loadRecallView(d, id)))).filter((v): v is RecallView => v !== undefined),
+  );
+}
+
+/** A recall's notices in party order, each with its answers; a customer's own only when `customerId` is given. */
+export async function listRecallNotices(
+  db: Db,
+  recallId: string,
+  f: { customerId?: string; response?: NoticeResponse | 'none' },
+  page: Page,
+): Promise<PageOf<RecallNoticeView>> {
+  const where = and(
+    eq(recallNotices.recallId, recallId),
+    f.customerId ? eq(recallNotices.customerId, f.customerId) : undefined,
+    f.response === 'none' ? isNull(recallNotices.response) : f.response ? eq(recallNotices.response, f.response) : undefined,
+  );
+  const found = await pageOf(
+    db,
+    recallNotices,
+    where,
+    db.select().from(recallNotices).where(where).orderBy(asc(recallNotices.customerId)).limit(page.limit).offset(page.offset),
+  );
+  const answers = found.items.length
+    ? await db
+        .select()
+        .from(recallResponses)
+        .where(
+          inArray(
+            recallResponses.noticeId,
+            found.items.map((n) => n.id),
+          ),
+        )
+        .orderBy(asc(recallResponses.at))
+    : [];
+  return {
+    total: found.total,
+    items: found.items.map((n) => ({
+      id: n.id,
+      recallId: n.recallId,
+      customerId: n.customerId,
+      quantity: n.quantity,
+      method: n.method,
+      sentAt: isoOrNull(n.sentAt),
+      reminders: n.reminders,
+      lastRemindedAt: isoOrNull(n.lastRemindedAt),
+      retractedAt: isoOrNull(n.retractedAt),
+      response: n.response,
+      respondedAt: isoOrNull(n.respondedAt),
+      responses: answers
+        .filter((a) => a.noticeId === n.id)
+        .map((a) => ({ response: a.response, quantity: a.quantity, by: a.by, at: iso(a.at) })),
+    })),
+  };
+}
+
+export async function listRecallReports(db: Db, recallId: string, page: Page): Promise<PageOf<RecallReportView>> {
+  const where = eq(recallReports.recallId, recallId);
+  const found = await pageOf(
+    db,
+    recallReports,
+    where,
+    db.select().from(recallReports).where(where).orderBy(asc(recallReports.number)).limit(page.limit).offset(page.offset),
+  );
+  return {
+    total: found.total,
+    items: found.items.map((r) => ({
+      id: r.id,
+      recallId: r.recallId,
+      number: r.number,
+      final: r.final,
+      at: iso(r.at),
+      filedAt: isoOrNull(r.filedAt),
+      regulatorReference: r.regulatorReference,
+      figures: r.figures,
+    })),
+  };
 }

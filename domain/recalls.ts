@@ -4,7 +4,7 @@
  * Plain functions: the API checks a class change with them, the recall workflow will apply them.
  */
 import { durationMs } from './cases.js';
-import type { EffectivenessLevel, NoticeUrgency, RecallClass } from './vocabulary.js';
+import type { EffectivenessLevel, NoticeUrgency, RecallClass, RecallStatus } from './vocabulary.js';
 
 export interface RecallClassRule {
   recallClass: RecallClass;
@@ -43,4 +43,63 @@ export function recallClassProblem(
       ? 'status reports go to the regulator every 2 to 4 weeks (P14D to P28D)'
       : undefined)
   );
+}
+
+/** A recall's figures as the workflow reads them from the notices (responses are written by the API). */
+export interface RecallCounts {
+  affected: number;
+  notified: number;
+  /** Parties that answered: each answer is an effectiveness check done (21 CFR 7.42(b)(3)). */
+  responded: number;
+  /** Parties that returned or remedied. */
+  remedied: number;
+}
+
+const percentOf = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10);
+
+/** Checks the class's level asks for: the share of affected parties, rounded up. */
+export const checksNeeded = (affected: number, targetPercent: number) => Math.ceil((affected * targetPercent) / 100);
+
+export function effectiveness(c: RecallCounts, targetPercent: number | null) {
+  return {
+    notifiedPercent: percentOf(c.notified, c.affected),
+    respondedPercent: percentOf(c.responded, c.affected),
+    remediedPercent: percentOf(c.remedied, c.affected),
+    targetPercent,
+    targetMet: targetPercent !== null && c.responded >= checksNeeded(c.affected, targetPercent),
+  };
+}
+
+/**
+ * When the checks will reach the target at the pace since the notices went out; null while
+ * nobody has answered (no pace to go by), the time of `now` once the target is met.
+ */
+export function estimatedCompletion(c: RecallCounts, targetPercent: number, notifiedAtMs: number, nowMs: number): string | null {
+  const needed = checksNeeded(c.affected, targetPercent);
+  if (c.responded >= needed) return new Date(nowMs).toISOString();
+  if (c.responded === 0 || nowMs <= notifiedAtMs) return null;
+  const perMs = c.responded / (nowMs - notifiedAtMs);
+  return new Date(nowMs + Math.ceil((needed - c.responded) / perMs)).toISOString();
+}
+
+export const recallCommands = ['cancel', 'terminate'] as const;
+export type RecallCommand = (typeof recallCommands)[number];
+export const recallRefusals = ['RECALL_STATUS_CONFLICT', 'RECALL_CONFLICT'] as const;
+export type RecallRefusal = (typeof recallRefusals)[number];
+
+/**
+ * Whether a recall in `status` takes `command`: a recall raised in error is cancelled until it
+ * ends; termination is asked for while it is monitored (once the notices are out).
+ */
+export function recallCommandVerdict(
+  recallId: string,
+  status: RecallStatus,
+  command: RecallCommand,
+): { ok: true } | { ok: false; code: RecallRefusal; message: string } {
+  const refuse = (why: string) => ({ ok: false as const, code: 'RECALL_STATUS_CONFLICT' as const, message: `Recall ${recallId} ${why}` });
+  if (status === 'terminated' || status === 'cancelled') return refuse(`is ${status}`);
+  if (command === 'terminate' && status === 'terminationRequested') return refuse('already awaits a termination decision');
+  if (command === 'terminate' && status !== 'monitoring')
+    return refuse(`is ${status}: termination is asked for once every notice is out and the recall is monitored`);
+  return { ok: true };
 }

@@ -4,7 +4,16 @@
  * evaluated in the workflow sandbox costs CPU on every new workflow), only its types.
  */
 import { z } from 'zod';
-import { falloutActions, taskActions, taskOutcomeProblem, type TaskAction, type TaskKind } from './vocabulary.js';
+import {
+  falloutActions,
+  hazardConsequences,
+  hazardLikelihoods,
+  recallClasses,
+  taskActions,
+  taskOutcomeProblem,
+  type TaskAction,
+  type TaskKind,
+} from './vocabulary.js';
 import { groupName } from './values.js';
 
 /** The kind's business rule (domain/vocabulary) on top of its shape: one rule for API and workflow. */
@@ -28,6 +37,23 @@ export const taskOutcomes = {
     .meta({ id: 'FalloutOutcome' }),
   /** A case's task is never completed through the inbox: it ends when its case is resolved. */
   caseWork: z.unknown().superRefine(withRule('caseWork')).meta({ id: 'CaseWorkOutcome' }),
+  /** Product safety's assessment of a recall's hazard (seed 004, 6.4.2): its class sets the recall's terms. */
+  hazardAssessment: z
+    .object({
+      likelihood: z.enum(hazardLikelihoods),
+      consequence: z.enum(hazardConsequences),
+      class: z.enum(recallClasses),
+      rationale: z.string().min(1).max(4000).optional(),
+    })
+    .strict()
+    .superRefine(withRule('hazardAssessment'))
+    .meta({ id: 'HazardAssessmentOutcome' }),
+  /** Whether a recall may end (seed 004, 6.4.6): refused, monitoring goes on. */
+  recallTermination: z
+    .object({ approved: z.boolean(), rationale: z.string().min(1).max(4000).optional() })
+    .strict()
+    .superRefine(withRule('recallTermination'))
+    .meta({ id: 'RecallTerminationOutcome' }),
 } as const satisfies Record<TaskKind, z.ZodType>;
 
 const forward = z.object({
@@ -47,7 +73,9 @@ export const taskActionBodies = {
       outcome: z
         .record(z.string(), z.unknown())
         .describe(
-          `Per task kind: manualFulfilment { done: true, reference?, note? }; fallout { action: ${falloutActions.join(' | ')}, reason? (a skip needs one) }`,
+          `Per task kind: manualFulfilment { done: true, reference?, note? }; fallout { action: ${falloutActions.join(' | ')}, reason? (a skip needs one) }; ` +
+            `hazardAssessment { likelihood: ${hazardLikelihoods.join(' | ')}, consequence: ${hazardConsequences.join(' | ')}, class: I | II | III, rationale? (needed when the class departs from the suggested one) }; ` +
+            'recallTermination { approved, rationale? (a refusal needs one) }',
         ),
     })
     .strict(),

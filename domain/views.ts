@@ -18,6 +18,15 @@ import {
 import { customerId, falloutPolicy, groupName, orderId, price, record, taskId, timestamp } from './values.js';
 import { falloutCauses, falloutSteps } from './fallout.js';
 import { caseChannels, caseEventKinds, caseKinds, caseOrigins, caseSeverities, caseStatuses } from './vocabulary.js';
+import {
+  effectivenessLevels,
+  hazardConsequences,
+  hazardLikelihoods,
+  noticeResponses,
+  noticeUrgencies,
+  recallClasses,
+  recallStatuses,
+} from './vocabulary.js';
 
 export const milestoneRecord = z
   .object({
@@ -342,3 +351,110 @@ export const slaReportRow = z
   })
   .meta({ id: 'SlaReportRow' });
 export type SlaReportRow = z.infer<typeof slaReportRow>;
+
+export const recallView = z
+  .object({
+    id: z.string(),
+    productId: z.string(),
+    componentId: z.string().nullable(),
+    reason: z.string(),
+    hazard: z.string(),
+    instructions: z.string(),
+    scope: z.object({
+      activatedFrom: z.string().optional(),
+      activatedTo: z.string().optional(),
+      serviceIds: z.array(z.string()).optional(),
+    }),
+    status: z.enum(recallStatuses),
+    recallClass: z.enum(recallClasses).nullable(),
+    assessment: z
+      .object({
+        likelihood: z.enum(hazardLikelihoods),
+        consequence: z.enum(hazardConsequences),
+        class: z.enum(recallClasses),
+        rationale: z.string().nullable(),
+        by: z.string(),
+        at: timestamp,
+      })
+      .nullable(),
+    terms: z
+      .object({
+        effectivenessLevel: z.enum(effectivenessLevels),
+        effectivenessTargetPercent: z.number(),
+        noticeUrgency: z.enum(noticeUrgencies),
+        reminderEvery: z.string(),
+        reportEvery: z.string(),
+      })
+      .nullable()
+      .describe("The class's terms as they were at the assessment"),
+    counts: z.object({
+      affected: z.number().int().describe('Parties (customers) holding an affected instance'),
+      notified: z.number().int(),
+      responded: z.number().int().describe('Effectiveness checks done: parties that answered'),
+      remedied: z.number().int().describe('Parties that returned or remedied'),
+    }),
+    affectedInstances: z.number().int(),
+    effectiveness: z.object({
+      notifiedPercent: z.number(),
+      respondedPercent: z.number(),
+      remediedPercent: z.number(),
+      targetPercent: z.number().nullable(),
+      targetMet: z.boolean(),
+    }),
+    openTasks: z.array(
+      z.object({ id: taskId, kind: z.enum(taskKinds), group: z.string(), assignee: z.string().nullable(), status: z.enum(taskStatuses) }),
+    ),
+    notifyingFrom: timestamp.nullable(),
+    notifiedAt: timestamp.nullable().describe('When the last notice went out'),
+    nextReminderAt: timestamp.nullable(),
+    nextReportAt: timestamp.nullable(),
+    termination: z
+      .object({
+        requestedBy: z.string(),
+        reason: z.string(),
+        at: timestamp,
+        decision: z.object({ approved: z.boolean(), by: z.string(), rationale: z.string().nullable(), at: timestamp }).optional(),
+      })
+      .nullable(),
+    terminatedAt: timestamp.nullable(),
+    cancellation: z.object({ by: z.string(), reason: z.string(), at: timestamp }).nullable(),
+    createdBy: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Recall', description: 'A product recall: status, class and its terms, counts and effectiveness' });
+export type RecallView = z.infer<typeof recallView>;
+
+export const recallNoticeView = z
+  .object({
+    id: z.string(),
+    recallId: z.string(),
+    customerId,
+    quantity: z.number().int().describe('Affected instances the party holds'),
+    method: z.string().nullable(),
+    sentAt: timestamp.nullable(),
+    reminders: z.number().int(),
+    lastRemindedAt: timestamp.nullable(),
+    retractedAt: timestamp.nullable(),
+    response: z.enum(noticeResponses).nullable().describe('The latest answer (a remedy stands)'),
+    respondedAt: timestamp.nullable(),
+    responses: z.array(
+      z.object({ response: z.enum(noticeResponses), quantity: z.number().int().nullable(), by: z.string(), at: timestamp }),
+    ),
+  })
+  .meta({ id: 'RecallNotice' });
+export type RecallNoticeView = z.infer<typeof recallNoticeView>;
+
+export const recallReportView = z
+  .object({
+    id: z.string(),
+    recallId: z.string(),
+    number: z.number().int(),
+    final: z.boolean(),
+    at: timestamp,
+    filedAt: timestamp.nullable(),
+    regulatorReference: z.string().nullable(),
+    figures: record,
+  })
+  .meta({ id: 'RecallReport', description: 'A status report to the regulator (21 CFR 7.53), or the final one' });
+export type RecallReportView = z.infer<typeof recallReportView>;

@@ -82,8 +82,11 @@ export const openTaskStatuses: readonly TaskStatus[] = ['opened', 'inProgress'];
 export const taskActions = ['claim', 'release', 'start', 'forward', 'complete'] as const;
 export type TaskAction = (typeof taskActions)[number];
 
-/** `caseWork`: a case's current inbox item; it follows the case up the escalation ladder. */
-export const taskKinds = ['manualFulfilment', 'fallout', 'caseWork'] as const;
+/**
+ * `caseWork`: a case's current inbox item; it follows the case up the escalation ladder.
+ * `hazardAssessment` and `recallTermination`: a recall's two decisions (seed 004, 6.4.2 and 6.4.6).
+ */
+export const taskKinds = ['manualFulfilment', 'fallout', 'caseWork', 'hazardAssessment', 'recallTermination'] as const;
 export type TaskKind = (typeof taskKinds)[number];
 
 /** What the fallout group may decide about a step that failed for good (design section 3). */
@@ -105,6 +108,13 @@ export function taskOutcomeProblem(kind: TaskKind, outcome: unknown): string | u
       return o.action === 'skip' && (typeof o.reason !== 'string' || o.reason === '') ? 'a skip needs a reason' : undefined;
     case 'caseWork':
       return 'a case task ends with its case: resolve the case (POST /troubleTickets/{id}/resolve)';
+    case 'hazardAssessment':
+      return hazardAssessmentProblem(o);
+    case 'recallTermination':
+      if (typeof o.approved !== 'boolean') return 'approved must be true or false';
+      return o.approved === false && (typeof o.rationale !== 'string' || o.rationale === '')
+        ? 'a refusal needs a rationale: why monitoring goes on'
+        : undefined;
   }
 }
 
@@ -153,3 +163,40 @@ export const effectivenessLevels = ['A', 'B', 'C', 'D', 'E'] as const;
 export type EffectivenessLevel = (typeof effectivenessLevels)[number];
 export const noticeUrgencies = ['immediate', 'urgent', 'routine'] as const;
 export type NoticeUrgency = (typeof noticeUrgencies)[number];
+/** How likely the hazard harms someone, and how badly (seed 004, 6.4.2). */
+export const hazardLikelihoods = ['unlikely', 'remote', 'likely'] as const;
+export type HazardLikelihood = (typeof hazardLikelihoods)[number];
+export const hazardConsequences = ['minor', 'temporary', 'serious'] as const;
+export type HazardConsequence = (typeof hazardConsequences)[number];
+
+/**
+ * The class 21 CFR 7.3(m) gives a likelihood and consequence: I when serious harm is likely, II
+ * when serious harm is remote or the harm temporary, III when harm is unlikely or minor.
+ */
+export function suggestedRecallClass(likelihood: HazardLikelihood, consequence: HazardConsequence): RecallClass {
+  if (likelihood === 'unlikely' || consequence === 'minor') return 'III';
+  return likelihood === 'likely' && consequence === 'serious' ? 'I' : 'II';
+}
+
+/** An assessor may depart from the suggested class, saying why. */
+function hazardAssessmentProblem(o: Record<string, unknown>): string | undefined {
+  if (!hazardLikelihoods.includes(o.likelihood as never)) return `likelihood must be one of ${hazardLikelihoods.join(', ')}`;
+  if (!hazardConsequences.includes(o.consequence as never)) return `consequence must be one of ${hazardConsequences.join(', ')}`;
+  if (!recallClasses.includes(o.class as never)) return `class must be one of ${recallClasses.join(', ')}`;
+  const suggested = suggestedRecallClass(o.likelihood as HazardLikelihood, o.consequence as HazardConsequence);
+  return o.class !== suggested && (typeof o.rationale !== 'string' || o.rationale === '')
+    ? `a ${o.likelihood} ${o.consequence} hazard is class ${suggested}: give a rationale for class ${String(o.class)}`
+    : undefined;
+}
+
+/** What an affected customer answers to a recall notice. */
+export const noticeResponses = ['acknowledged', 'returned', 'remedied', 'declined'] as const;
+export type NoticeResponse = (typeof noticeResponses)[number];
+/** Responses that count as the recalled thing dealt with. */
+export const remedyResponses: readonly NoticeResponse[] = ['returned', 'remedied'];
+/** What goes to an affected customer: the notice, reminders to non-responders, and a retraction when the recall is cancelled. */
+export const recallMessageKinds = ['notice', 'reminder', 'retraction'] as const;
+export type RecallMessageKind = (typeof recallMessageKinds)[number];
+export const closedRecallStatuses: readonly RecallStatus[] = ['terminated', 'cancelled'];
+/** Recall ids: `RCL-` and 16 hex digits, derived like order ids. */
+export const recallIdPattern = /^RCL-[0-9A-F]{16}$/;

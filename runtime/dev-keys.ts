@@ -6,7 +6,7 @@ import { hashApiKey, newApiKey } from '../db/api-keys.js';
 
 const label = 'development';
 export const devCustomerId = 'CUST-DEV-0001';
-export const devBackofficeGroups = ['provisioning', 'web-marketing', 'fallout'];
+export const devBackofficeGroups = ['provisioning', 'web-marketing', 'fallout', 'product-safety'];
 
 /**
  * One fresh key per role for a developer's `npm start`. Keys are stored hashed, so the previous

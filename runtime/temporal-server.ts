@@ -12,6 +12,10 @@ import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { caseSearchAttributes } from '../workflows/case.contract.js';
+import { recallSearchAttributes } from '../workflows/recall.contract.js';
+
+/** The keyword search attributes support filters workflows by (every one a Keyword). */
+const searchAttributeKeys = [...Object.values(caseSearchAttributes), ...Object.values(recallSearchAttributes)];
 
 /** Server features the platform relies on; recent dev servers enable most already, we do not rely on that. */
 const dynamicConfig = {
@@ -51,8 +55,8 @@ export async function startDevServer(o: DevServerOptions): Promise<RunningServer
     args.push('--db-filename', o.dbFile);
   }
   if (o.namespace !== 'default') args.push('--namespace', o.namespace);
-  // The case workflow's search attributes (workflows/case.contract.ts).
-  for (const key of Object.values(caseSearchAttributes)) args.push('--search-attribute', `${key.name}=Keyword`);
+  // The case and recall workflows' search attributes (their contracts).
+  for (const key of searchAttributeKeys) args.push('--search-attribute', `${key.name}=Keyword`);
   for (const [key, value] of Object.entries(dynamicConfig)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return launch(o.executable, args, `${ip}:${o.port}`, o.logFile);
 }
@@ -148,14 +152,14 @@ export async function assertPortFree(ip: string, port: number, hint: string): Pr
 }
 
 /**
- * Registers the case workflow's search attributes on a server that takes them through the
+ * Registers the case and recall workflows' search attributes on a server that takes them through the
  * operator API (the time-skipping server; a cluster of the operator's own, if they let us).
  */
 export async function registerSearchAttributes(connection: Connection, namespace = 'default'): Promise<void> {
   await connection.operatorService.addSearchAttributes({
     namespace,
     searchAttributes: Object.fromEntries(
-      Object.values(caseSearchAttributes).map((key) => [key.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      searchAttributeKeys.map((key) => [key.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
     ),
   });
 }

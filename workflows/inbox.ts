@@ -124,14 +124,27 @@ export function createInbox(o: InboxOptions) {
     );
   }
 
+  async function awaitOutcome(id: string): Promise<unknown> {
+    await condition(() => tasks.get(id)!.status === 'completed' || withdrawn.has(id));
+    return tasks.get(id)!.outcome;
+  }
+
   return {
     open,
 
     /** Opens a task in its group's inbox and waits until it is completed; returns its outcome. */
     async awaitTask(t: TaskRequest): Promise<unknown> {
       await open(t);
-      await condition(() => tasks.get(t.id)!.status === 'completed' || withdrawn.has(t.id));
-      return tasks.get(t.id)!.outcome;
+      return awaitOutcome(t.id);
+    },
+
+    /** Waits for an open task (one a run continued as new took over, say); its outcome, or undefined once withdrawn. */
+    awaitOutcome,
+
+    /** A task as the workflow holds it: who completed it, for the record. */
+    task: (id: string): TaskState | undefined => {
+      const t = tasks.get(id);
+      return t && { ...t };
     },
 
     /**

@@ -4,3 +4,4 @@
  */
 export { order } from './order.js';
 export { troubleTicket as case } from './case.js';
+export { recall } from './recall.js';

@@ -26,6 +26,7 @@ describe('health, readiness, metrics, docs', () => {
       logger: pino({ level: 'silent' }),
       orders: { taskQueue: 'unused', settings: defaultOrderSettings, answerWithinMs: 1000 },
       cases: { taskQueue: 'unused', answerWithinMs: 1000 },
+      recalls: { taskQueue: 'unused', answerWithinMs: 1000 },
     });
     try {
       const ready = await app.inject('/ready');

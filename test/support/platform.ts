@@ -17,6 +17,8 @@ import type { Role } from '../../domain/vocabulary.js';
 import { createTestActivities } from './activities.js';
 import { ActivationSimulator, type ActivationSystem } from '../../activities/adapters/activation.js';
 import { PullBillingSystem } from '../../activities/adapters/billing.js';
+import type { NotificationSystem } from '../../activities/adapters/notification.js';
+import type { Regulator } from '../../activities/adapters/regulator.js';
 import { defaultOrderSettings, type OrderSettings } from '../../workflows/order.contract.js';
 
 export { defaultOrderSettings };
@@ -52,6 +54,9 @@ export async function startTestPlatform(
     hubCallbackHosts?: string[];
     /** How long order entry waits for the order to be written before answering 202. */
     answerWithinMs?: number;
+    /** What recalls reach customers and the regulator through (simulators of the test's own, to look into). */
+    notification?: NotificationSystem;
+    regulator?: Regulator;
     /** The database as the worker's activities see it: e.g. slowed, to show reads never go stale. */
     activityDb?: (db: Db) => Db;
   } = {},
@@ -72,6 +77,7 @@ export async function startTestPlatform(
     hubCallbackHosts: o.hubCallbackHosts,
     orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },
     cases: { taskQueue, answerWithinMs: o.answerWithinMs ?? 30_000 },
+    recalls: { taskQueue, answerWithinMs: o.answerWithinMs ?? 30_000 },
   });
   await app.ready();
 
@@ -84,7 +90,13 @@ export async function startTestPlatform(
       workflowBundle: workflowBundle(),
       // Billing is pulled: tests acknowledge RFBs through the API, as the billing system does.
       activities: {
-        ...createActivities({ db: o.activityDb?.(database.db) ?? database.db, activation, billing: new PullBillingSystem() }),
+        ...createActivities({
+          db: o.activityDb?.(database.db) ?? database.db,
+          activation,
+          billing: new PullBillingSystem(),
+          notification: o.notification,
+          regulator: o.regulator,
+        }),
         ...createTestActivities(),
       },
     });
