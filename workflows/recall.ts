@@ -62,7 +62,7 @@ const local = proxyLocalActivities<Activities>({
  */
 const outside = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 

@@ -4,12 +4,12 @@
  * once, and the cancel request ends done. The activation system is a loopback HTTP simulator that
  * answers deactivations slowly, so the kill lands mid-compensation.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datahost } from '../../catalog/datahost.js';
 import { startLoopback } from '../support/loopback.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { startWorkerProcess } from '../support/worker-processes.js';
 
 /** The activation system over HTTP: performs each idempotency key once, answers deactivations after a while. */
 function activationSystem() {
@@ -48,23 +48,10 @@ let p: TestPlatform;
 const workers: ChildProcess[] = [];
 
 /** Starts a worker process and resolves once it polls. */
-function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../support/worker-process.ts', import.meta.url))], {
-    env: {
-      ...process.env,
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('devServerAddress'),
-      TASK_QUEUE: p.taskQueue,
-      WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-      ACTIVATION_URL: system.url(),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function startWorker(): Promise<ChildProcess> {
+  const child = await startWorkerProcess(p.taskQueue, { ACTIVATION_URL: system.url() });
   workers.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('worker running') && resolve(child));
-    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before it ran`)));
-  });
+  return child;
 }
 
 beforeAll(async () => {

@@ -22,13 +22,24 @@ export function webSpaceRecall(serviceIds: string[], o: Partial<RecallRequest> =
 
 export const productSafetyOfficer = { keyId: 'safety-1', role: 'backoffice', groups: ['product-safety'] };
 
-export async function startRecall(client: Client, taskQueue: string, request: RecallRequest, historyEventLimit?: number) {
-  const recallId = recallIdFor(request, randomUUID(), 'test');
+export async function startRecall(
+  client: Client,
+  taskQueue: string,
+  request: RecallRequest,
+  historyEventLimit?: number,
+  idempotencyKey: string = randomUUID(),
+) {
+  const recallId = recallIdFor(request, idempotencyKey, 'test');
   const answer = await submitRecall({ client, taskQueue, answerWithinMs: 60_000, historyEventLimit }, recallId, request, {
     idempotencyKey: null,
     createdBy: 'test',
   });
   if (answer === 'pending') throw new Error(`recall ${recallId} was not recorded within a minute`);
+  return driveRecall(client, recallId);
+}
+
+/** What a test does with a recall's workflow: read its state, wait for one, give commands, complete its tasks. */
+export function driveRecall(client: Client, recallId: string) {
   const handle = client.workflow.getHandle(recallWorkflowId(recallId));
   const state = () => handle.query(recallStateQuery);
   const until = async (done: (s: Awaited<ReturnType<typeof state>>) => boolean, timeoutMs = 30_000) => {

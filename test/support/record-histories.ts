@@ -36,6 +36,10 @@ import { datahostRequest, optionalOf, orderIdOf, startOrder } from './orders.js'
 import { timeSkippingEnvironment } from './time-skipping.js';
 import { startCase, ticketRequest } from './cases.js';
 import { createScratchDatabase } from '../../db/scratch.js';
+import { NotificationSimulator } from '../../activities/adapters/notification.js';
+import { recordNoticeResponse } from '../../db/recalls.js';
+import { seedParties } from '../../db/seed/parties.js';
+import { driveRecall, startRecall, webSpaceRecall } from './recalls.js';
 
 /** The activation system, down for the orders a recipe chooses: an outage that retries cannot cure. */
 class ActivationOutage extends ActivationSimulator {
@@ -71,6 +75,7 @@ interface Recording {
   database: Database;
   activation: ActivationOutage;
   billing: BillingOutage;
+  notification: NotificationSimulator;
   /** Moves the time-skipping server's clock; only for recipes with `timeSkipping`. */
   sleep(ms: number): Promise<void>;
 }
@@ -80,6 +85,8 @@ interface Recipe {
   workflowId: string;
   /** Runs on the time-skipping server: the recipe waits out a deadline or a retry back-off. */
   timeSkipping?: boolean;
+  /** The run to record when not the latest (one that continued as new); the recipe sets it. */
+  runId?: string;
   run(r: Recording): Promise<unknown>;
 }
 
@@ -520,7 +527,81 @@ export const recipes: Recipe[] = [
       return c.handle.result();
     },
   },
+  {
+    // A class III recall monitored for two months on a short history limit: the first run, from
+    // initiation through assessment, notices, a refused termination and monitoring, to its continue-as-new.
+    file: 'recall-continued-as-new.json',
+    workflowId: 'recall-RCL-DADD7D4D597EF44F',
+    timeSkipping: true,
+    async run(r) {
+      const recall = await startRecordedRecall(r, this.workflowId, 'recorded-recall-continued', 60);
+      this.runId = (await recall.handle.describe()).runId;
+      await recall.complete(`${recall.recallId}:hazard`, { likelihood: 'unlikely', consequence: 'temporary', class: 'III' });
+      await recall.until((s) => s.status === 'monitoring');
+      await respondAll(r, recall.recallId, recall.customers.slice(0, 2), 'acknowledged');
+      await r.sleep(24 * 3600_000);
+      const asked = await recall.until((s) => s.status === 'terminationRequested');
+      await recall.complete(asked.openTaskIds[0]!, { approved: false, rationale: 'keep watching' });
+      await r.sleep(60 * 24 * 3600_000);
+      await recall.until((s) => s.run > 1 && s.status === 'terminationRequested');
+      return { runs: (await recall.state()).run };
+    },
+  },
+  {
+    // The same recall's last run: taken up from the carried state, its termination approved, the final report filed.
+    file: 'recall-terminated-after-continue.json',
+    workflowId: 'recall-RCL-DADD7D4D597EF44F',
+    timeSkipping: true,
+    async run(r) {
+      const recall = driveRecall(r.client, this.workflowId.replace(/^recall-/, ''));
+      const asked = await recall.until((s) => s.status === 'terminationRequested');
+      await recall.complete(asked.openTaskIds[0]!, { approved: true });
+      return recall.handle.result();
+    },
+  },
+  {
+    // A class I recall whose notification system refuses at first (a task, retried), then
+    // reminders and a report, and a cancel: everyone notified is told it is withdrawn.
+    file: 'recall-cancelled.json',
+    workflowId: 'recall-RCL-DF82BCDB2AD57911',
+    timeSkipping: true,
+    async run(r) {
+      const recall = await startRecordedRecall(r, this.workflowId, 'recorded-recall-cancelled');
+      r.notification.refusing = 'sender not verified';
+      await recall.complete(`${recall.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
+      const stuck = await recall.until((s) => s.openTaskIds.some((id) => id.includes(':fallout:')));
+      r.notification.refusing = null;
+      await recall.complete(stuck.openTaskIds[0]!, { action: 'retry' });
+      await recall.until((s) => s.status === 'monitoring');
+      await respondAll(r, recall.recallId, recall.customers.slice(0, 6), 'remedied');
+      await r.sleep(15 * 24 * 3600_000);
+      await recall.until((s) => s.reportsFiled === 1 && s.reminderRounds === 5);
+      await recall.command({ command: 'cancel', reason: 'raised in error' });
+      return recall.handle.result();
+    },
+  },
 ];
+
+/** A recall of the recorder's own parties, whose id follows from a fixed Idempotency-Key. */
+async function startRecordedRecall(r: Recording, workflowId: string, key: string, historyEventLimit?: number) {
+  const customers = await seedParties(r.database.db, {
+    prefix: 'REC',
+    count: 12,
+    productId: 'datahost',
+    componentId: 'datahost.web-space',
+    activatedAt: new Date('2026-02-02T08:00:00Z'),
+    withoutContactEvery: 4,
+  });
+  const recall = await startRecall(r.client, r.taskQueue, webSpaceRecall(customers.map((c) => `SVC-${c}`)), historyEventLimit, key);
+  if (`recall-${recall.recallId}` !== workflowId) throw new Error(`recipe's workflowId should be recall-${recall.recallId}`);
+  await recall.until((s) => s.openTaskIds.length === 1);
+  return { ...recall, customers };
+}
+
+const respondAll = async (r: Recording, recallId: string, customers: string[], response: 'acknowledged' | 'remedied') => {
+  for (const c of customers)
+    await recordNoticeResponse(r.database.db, { noticeId: `${recallId}:${c}`, response, quantity: null, by: 'recorder' });
+};
 
 /** Starts a case whose id, and so its workflow id, follows from a fixed customer and externalId. */
 async function startRecordedCase(r: Recording, workflowId: string, kind: 'billing' | 'defect', taxId: string, externalId: string) {
@@ -582,10 +663,22 @@ async function timeSkippingServer(testServer: string): Promise<Server> {
  * The history as `temporal workflow show --output json` writes it: the JSON that Temporal's
  * tools and SDKs read, and that `Worker.runReplayHistory` takes as parsed.
  */
-function historyJson(cli: string, address: string, workflowId: string): string {
+function historyJson(cli: string, address: string, workflowId: string, runId?: string): string {
   const shown = execFileSync(
     cli,
-    ['workflow', 'show', '--address', address, '--namespace', 'default', '--workflow-id', workflowId, '--output', 'json'],
+    [
+      'workflow',
+      'show',
+      '--address',
+      address,
+      '--namespace',
+      'default',
+      '--workflow-id',
+      workflowId,
+      ...(runId ? ['--run-id', runId] : []),
+      '--output',
+      'json',
+    ],
     {
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
@@ -611,7 +704,8 @@ async function main(names: string[]) {
   const workflowBundle = await bundleWorkflows(fileURLToPath(new URL('./workflows.ts', import.meta.url)));
   const activation = new ActivationOutage();
   const billing = new BillingOutage();
-  const activities = { ...createTestActivities(), ...createActivities({ db: database.db, activation, billing }) };
+  const notification = new NotificationSimulator();
+  const activities = { ...createTestActivities(), ...createActivities({ db: database.db, activation, billing, notification }) };
   try {
     for (const timeSkipping of [false, true]) {
       const batch = selected.filter((r) => (r.timeSkipping ?? false) === timeSkipping);
@@ -622,9 +716,17 @@ async function main(names: string[]) {
       try {
         await worker.runUntil(async () => {
           for (const recipe of batch) {
-            const result = await recipe.run({ client: server.client, taskQueue, database, activation, billing, sleep: server.sleep });
+            const result = await recipe.run({
+              client: server.client,
+              taskQueue,
+              database,
+              activation,
+              billing,
+              notification,
+              sleep: server.sleep,
+            });
             const path = fileURLToPath(new URL(`../histories/${recipe.file}`, import.meta.url));
-            writeFileSync(path, historyJson(cli, server.address, recipe.workflowId));
+            writeFileSync(path, historyJson(cli, server.address, recipe.workflowId, recipe.runId));
             // A file that does not replay today is no fixture: fail here, not in the next test run.
             await Worker.runReplayHistory({ workflowBundle }, JSON.parse(readFileSync(path, 'utf8')), recipe.workflowId);
             console.log(`recorded ${recipe.workflowId} (${JSON.stringify(result)}) -> ${path}`);

@@ -1,12 +1,14 @@
 /**
  * A worker in a process of its own, for tests that kill it (SIGKILL) mid-flight: the real
- * activities over the test database, the activation system over HTTP, the tests' workflow bundle.
+ * activities over the test database, the activation system (and, when given, the notification
+ * system) over HTTP, the tests' workflow bundle.
  * Settings come from the environment the test gives it.
  */
 import { readFileSync } from 'node:fs';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { HttpActivationSystem } from '../../activities/adapters/activation.js';
 import { PullBillingSystem } from '../../activities/adapters/billing.js';
+import { HttpNotificationSystem } from '../../activities/adapters/notification.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase } from '../../db/client.js';
 
@@ -26,6 +28,7 @@ const worker = await Worker.create({
     db: database.db,
     activation: new HttpActivationSystem(env('ACTIVATION_URL')),
     billing: new PullBillingSystem(),
+    ...(process.env.NOTIFICATION_URL ? { notification: new HttpNotificationSystem(process.env.NOTIFICATION_URL) } : {}),
   }),
 });
 console.log('worker running');
