@@ -62,7 +62,8 @@ export class HttpNotificationSystem implements NotificationSystem {
  * test sees a resent batch was deduped rather than never resent.
  */
 export class NotificationSimulator implements NotificationSystem {
-  readonly delivered = new Map<string, RecallMessage & Delivery>();
+  /** What it keeps of each message (not its text: a recall of 100,000 parties would hold them all in memory). */
+  readonly delivered = new Map<string, Pick<RecallMessage, 'id' | 'kind' | 'recallId' | 'customerId' | 'urgency'> & Delivery>();
   received = 0;
   /** While set, every batch is refused with it (a 4xx from the real system): for tests of the unhappy path. */
   refusing: string | null = null;
@@ -71,18 +72,19 @@ export class NotificationSimulator implements NotificationSystem {
 
   async send(messages: RecallMessage[]): Promise<Delivery[]> {
     if (this.options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
-    if (this.refusing)
-      throw ApplicationFailure.nonRetryable(`notification simulator refused the batch: ${this.refusing}`, 'NotificationRejected');
+    if (this.refusing) throw ApplicationFailure.nonRetryable(`notification simulator refused the batch: ${this.refusing}`, 'NotificationRejected');
     this.received += messages.length;
     return messages.map((m) => {
-      const first = this.delivered.get(m.id) ?? { ...m, method: m.email ? ('email' as const) : ('letter' as const) };
+      const first = this.delivered.get(m.id) ?? {
+        id: m.id,
+        kind: m.kind,
+        recallId: m.recallId,
+        customerId: m.customerId,
+        urgency: m.urgency,
+        method: m.email ? ('email' as const) : ('letter' as const),
+      };
       this.delivered.set(m.id, first);
       return { id: m.id, method: first.method };
     });
-  }
-
-  /** What reached one customer for one recall, in the order it first arrived. */
-  messagesTo(recallId: string, customerId: string) {
-    return [...this.delivered.values()].filter((m) => m.recallId === recallId && m.customerId === customerId);
   }
 }
