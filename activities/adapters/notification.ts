@@ -72,7 +72,8 @@ export class NotificationSimulator implements NotificationSystem {
 
   async send(messages: RecallMessage[]): Promise<Delivery[]> {
     if (this.options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
-    if (this.refusing) throw ApplicationFailure.nonRetryable(`notification simulator refused the batch: ${this.refusing}`, 'NotificationRejected');
+    if (this.refusing)
+      throw ApplicationFailure.nonRetryable(`notification simulator refused the batch: ${this.refusing}`, 'NotificationRejected');
     this.received += messages.length;
     return messages.map((m) => {
       const first = this.delivered.get(m.id) ?? {
