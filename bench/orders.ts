@@ -6,17 +6,14 @@
  * processes against a dev server and PostgreSQL, so their memory can be read. Then a raw-Temporal
  * baseline with the same number of activities and updates per order, in the same run.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
-import { createScratchDatabase } from '../db/scratch.js';
+import { rssMb, startBenchPlatform } from './processes.js';
 import { datahost } from '../catalog/datahost.js';
-import { ensureTemporalBinaries } from '../runtime/temporal-binaries.js';
-import { freePort, startDevServer } from '../runtime/temporal-server.js';
 import { bundleWorkflows } from '../runtime/worker.js';
 
 const { values: args } = parseArgs({
@@ -24,7 +21,6 @@ const { values: args } = parseArgs({
 });
 const orders = Number(args.orders);
 const concurrency = Number(args.concurrency);
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
@@ -38,7 +34,6 @@ const cpuSeconds = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
-const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 async function runPool<T>(count: number, workers: number, job: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
@@ -52,41 +47,14 @@ async function runPool<T>(count: number, workers: number, job: (i: number) => Pr
 }
 
 async function main() {
-  const { cli } = ensureTemporalBinaries(console.error);
-  const server = await startDevServer({ executable: cli!, port: await freePort(), namespace: 'default' });
-  const scratchDb = await createScratchDatabase('bench');
-
-  const adminKey = randomBytes(24).toString('hex');
-  const apiPort = await freePort();
-  const env = {
-    ...process.env,
-    DATABASE_URL: scratchDb.url,
-    TEMPORAL_ADDRESS: server.address,
-    PORT: String(apiPort),
-    ADMIN_API_KEY: adminKey,
-    LOG_LEVEL: 'warn',
-    BILLING_ADAPTER: 'pull',
-    ACTIVATION_ADAPTER: 'simulator',
-    ACTIVATION_SIMULATOR_LATENCY_MS: '20',
-    WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
-    DATABASE_POOL_SIZE: '20',
-  };
-  const migrate = spawn(process.execPath, ['--import', 'tsx', 'orquesta.ts', 'migrate'], { cwd: root, env, stdio: 'inherit' });
-  await new Promise((resolve) => migrate.on('exit', resolve));
   // BENCH_PROFILE=dir writes a V8 CPU profile of the worker there (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  // BENCH_BUILD=1 runs the compiled build (npm run build first), as the container does.
-  const entry = process.env.BENCH_BUILD ? ['dist/orquesta.js'] : ['--import', 'tsx', 'orquesta.ts'];
-  const worker = spawn(process.execPath, [...profile, ...entry, 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const api = spawn(process.execPath, [...entry, 'api'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${apiPort}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/ready`)).ok) break;
-    } catch {}
-    if (i > 600) throw new Error('API not ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const platform = await startBenchPlatform({
+    purpose: 'bench',
+    env: { BILLING_ADAPTER: 'pull', ACTIVATION_ADAPTER: 'simulator', ACTIVATION_SIMULATOR_LATENCY_MS: '20', DATABASE_POOL_SIZE: '20' },
+    workerArgs: profile,
+  });
+  const { server, adminKey, url, api, worker } = platform;
 
   const latencies = new Map<string, number[]>();
   async function call(key: string, method: string, route: string, path: string, body?: unknown) {
@@ -167,11 +135,9 @@ async function main() {
   const seconds = (performance.now() - t0) / 1000;
   const cpuUsed = Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid) - cpuBefore[name]!] as const);
   const ordersPerSecond = orders / seconds;
-  const apiPeak = peakRssMb(api.pid!);
-  const workerPeak = peakRssMb(worker.pid!);
-  api.kill('SIGTERM');
-  worker.kill('SIGTERM');
-  await Promise.all([new Promise((r) => api.on('exit', r)), new Promise((r) => worker.on('exit', r))]);
+  const apiPeak = rssMb(api.pid!);
+  const workerPeak = rssMb(worker.pid!);
+  await platform.stopProcesses();
 
   // ----- baseline: the same counts of activities and updates, doing nothing, through Temporal alone.
   const mainActivities = 14;
@@ -233,8 +199,7 @@ async function main() {
   console.log(`  completion time       p50 ${ms(percentile(baseline.times, 50))}  p99 ${ms(percentile(baseline.times, 99))}`);
   console.log(`\nratio orquesta/baseline  ${(ordersPerSecond / baselinePerSecond).toFixed(2)}`);
 
-  await server.stop();
-  await scratchDb.drop();
+  await platform.stop();
   process.exit(0);
 }
 

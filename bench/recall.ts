@@ -9,31 +9,22 @@
  * Prints the time taken, notices per second, each run's history length, the worker's peak RSS
  * and the database's row counts, then one JSON line for scripts.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { openDatabase } from '../db/client.js';
-import { createScratchDatabase } from '../db/scratch.js';
 import { seedParties } from '../db/seed/parties.js';
-import { ensureTemporalBinaries } from '../runtime/temporal-binaries.js';
-import { freePort, startDevServer } from '../runtime/temporal-server.js';
+import { rssMb, startBenchPlatform } from './processes.js';
 import { recallWorkflowId } from '../workflows/recall.contract.js';
 import { historyLengths } from '../test/support/recalls.js';
 
 const { values: args } = parseArgs({ options: { parties: { type: 'string', default: '10000' } } });
 const parties = Number(args.parties);
 if (!Number.isInteger(parties) || parties < 1) throw new Error('--parties takes a positive whole number');
-const root = fileURLToPath(new URL('..', import.meta.url));
-const statusMb = (pid: number, field: 'VmHWM' | 'VmRSS') =>
-  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 /** The highest RSS a process reaches while `during` runs, sampled every 100 ms. */
 async function sampledPeakMb<T>(pid: number, during: Promise<T>): Promise<[T, number]> {
-  let peak = statusMb(pid, 'VmRSS');
-  const sampling = setInterval(() => (peak = Math.max(peak, statusMb(pid, 'VmRSS'))), 100);
+  let peak = rssMb(pid, 'VmRSS');
+  const sampling = setInterval(() => (peak = Math.max(peak, rssMb(pid, 'VmRSS'))), 100);
   try {
     return [await during, peak];
   } finally {
@@ -42,28 +33,19 @@ async function sampledPeakMb<T>(pid: number, during: Promise<T>): Promise<[T, nu
 }
 
 async function main() {
-  const { cli } = ensureTemporalBinaries(console.error);
-  const server = await startDevServer({ executable: cli!, port: await freePort(), namespace: 'default' });
-  const scratchDb = await createScratchDatabase('bench_recall');
-  const adminKey = randomBytes(24).toString('hex');
-  const apiPort = await freePort();
-  const env = {
-    ...process.env,
-    DATABASE_URL: scratchDb.url,
-    TEMPORAL_ADDRESS: server.address,
-    PORT: String(apiPort),
-    ADMIN_API_KEY: adminKey,
-    LOG_LEVEL: 'warn',
-    NOTIFICATION_ADAPTER: 'simulator',
-    NOTIFICATION_SIMULATOR_LATENCY_MS: '20',
-    REGULATOR_ADAPTER: 'simulator',
-    WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
-    // The initiation writes every party in one statement: give the entry time to answer 201.
-    ORDER_ENTRY_ANSWER_WITHIN_SECONDS: '60',
-  };
-  const migrate = spawn(process.execPath, ['--import', 'tsx', 'orquesta.ts', 'migrate'], { cwd: root, env, stdio: 'inherit' });
-  await new Promise((resolve) => migrate.on('exit', resolve));
-
+  const platform = await startBenchPlatform({
+    purpose: 'bench_recall',
+    env: {
+      NOTIFICATION_ADAPTER: 'simulator',
+      NOTIFICATION_SIMULATOR_LATENCY_MS: '20',
+      REGULATOR_ADAPTER: 'simulator',
+      // The initiation writes every party in one statement: give the entry time to answer 201.
+      ORDER_ENTRY_ANSWER_WITHIN_SECONDS: '60',
+    },
+    workerArgs: process.env.BENCH_WORKER_HEAP_MB ? [`--max-old-space-size=${process.env.BENCH_WORKER_HEAP_MB}`] : [],
+  });
+  const { server, scratchDb, adminKey, url, worker, api } = platform;
+  // Seeded while the worker starts: the parties are there before any recall looks for them.
   const database = await openDatabase({ url: scratchDb.url, poolSize: 2, dataDir: '.data' });
   const seedStarted = performance.now();
   await seedParties(database.db, {
@@ -75,35 +57,6 @@ async function main() {
     withoutContactEvery: 20,
   });
   const seedSeconds = (performance.now() - seedStarted) / 1000;
-
-  const worker = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_WORKER_HEAP_MB ? [`--max-old-space-size=${process.env.BENCH_WORKER_HEAP_MB}`] : []),
-      '--import',
-      'tsx',
-      'orquesta.ts',
-      'worker',
-    ],
-    {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const api = spawn(process.execPath, ['--import', 'tsx', 'orquesta.ts', 'api'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${apiPort}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/ready`)).ok) break;
-    } catch {}
-    if (i > 600) throw new Error('API not ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(url + path, {
       method,
@@ -135,7 +88,7 @@ async function main() {
     if (i > 1200) throw new Error('the worker never polled the recalls queue');
     await new Promise((r) => setTimeout(r, 100));
   }
-  const workerAtRestMb = statusMb(worker.pid!, 'VmRSS');
+  const workerAtRestMb = rssMb(worker.pid!, 'VmRSS');
   const started = performance.now();
   const run = async () => {
     const created = await call('POST', '/api/v1/recalls', {
@@ -160,8 +113,8 @@ async function main() {
   const seconds = (finished - started) / 1000;
   const notifySeconds = (finished - assessedAt) / 1000;
 
-  const workerRssMb = statusMb(worker.pid!, 'VmHWM');
-  const apiRssMb = statusMb(api.pid!, 'VmHWM');
+  const workerRssMb = rssMb(worker.pid!, 'VmHWM');
+  const apiRssMb = rssMb(api.pid!, 'VmHWM');
   const firstRun = (await client.workflow.getHandle(recallWorkflowId(id)).describe()).raw.workflowExecutionInfo?.firstRunId;
   const runs = await historyLengths(
     client,
@@ -175,13 +128,9 @@ async function main() {
                (select count(distinct customer_id) from recall_notices where recall_id = ${id})::int as "noticedParties"`,
   )) as unknown as { parties: number; notices: number; sent: number; noticedParties: number }[];
 
-  worker.kill('SIGTERM');
-  api.kill('SIGTERM');
-  await Promise.all([new Promise((r) => worker.on('exit', r)), new Promise((r) => api.on('exit', r))]);
   await connection.close();
   await database.close();
-  await server.stop();
-  await scratchDb.drop();
+  await platform.stop();
 
   const noticesPerSec = Math.round(rows!.sent / notifySeconds);
   const maxHistoryEvents = Math.max(...runs);

@@ -41,7 +41,7 @@ import {
   type CaseWorkflow,
   type SubmitCase,
 } from './case.contract.js';
-import { createInbox, refuse } from './inbox.js';
+import { createInbox, refuse, refuseStrangeEntry } from './inbox.js';
 import { writesInOrder } from './writes.js';
 import { slaClocks } from '../domain/sla.js';
 
@@ -178,12 +178,7 @@ export async function troubleTicket({ caseId, carried, historyEventLimit }: Case
       return { caseId, customerId: (await recording).customerId, created: first };
     },
     {
-      validator: (s) => {
-        if (s.caseId !== caseId) refuse('VALIDATION_FAILED', `case id ${s.caseId} does not match workflow ${caseId}`);
-        // Requests racing with one Idempotency-Key: the first body names the case, another one is refused.
-        if (submission && s.idempotencyKey && s.requestHash !== submission.requestHash)
-          refuse('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key was used for another request (case ${caseId})`);
-      },
+      validator: (s) => refuseStrangeEntry('case', caseId, { ...s, id: s.caseId }, submission),
     },
   );
 

@@ -183,3 +183,18 @@ export function createInbox(o: InboxOptions) {
 export function refuse(code: string, message: string): never {
   throw ApplicationFailure.nonRetryable(message, code);
 }
+
+/**
+ * The entry update's validator (order, case, recall): the id must be the workflow's, and requests
+ * racing with one Idempotency-Key must carry one body: the first names the thing, another is refused.
+ */
+export function refuseStrangeEntry(
+  what: 'order' | 'case' | 'recall',
+  workflowsId: string,
+  given: { id: string; idempotencyKey: string | null; requestHash: string },
+  first: { requestHash: string } | undefined,
+): void {
+  if (given.id !== workflowsId) refuse('VALIDATION_FAILED', `${what} id ${given.id} does not match workflow ${workflowsId}`);
+  if (first && given.idempotencyKey && given.requestHash !== first.requestHash)
+    refuse('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key was used for another request (${what} ${workflowsId})`);
+}

@@ -28,7 +28,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { milestoneNames, type MilestoneName, type MilestoneRecord, type Milestones, type OrderState } from '../domain/vocabulary.js';
-import { createInbox, refuse } from './inbox.js';
+import { createInbox, refuse, refuseStrangeEntry } from './inbox.js';
 import {
   acceptanceUpdate,
   acceptanceVerdict,
@@ -220,12 +220,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       return { orderId, customerId: (await recording).customerId, created: first };
     },
     {
-      validator: (s) => {
-        if (s.orderId !== orderId) refuse('VALIDATION_FAILED', `order id ${s.orderId} does not match workflow ${orderId}`);
-        // Requests racing with one Idempotency-Key: the first body names the order, another one is refused.
-        if (submission && s.idempotencyKey && s.requestHash !== submission.requestHash)
-          refuse('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key was used for another request (order ${orderId})`);
-      },
+      validator: (s) => refuseStrangeEntry('order', orderId, { ...s, id: s.orderId }, submission),
     },
   );
 

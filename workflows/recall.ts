@@ -36,7 +36,7 @@ import {
   type RecallStatus,
 } from '../domain/vocabulary.js';
 import { messageOf } from './fallout.js';
-import { createInbox, refuse } from './inbox.js';
+import { createInbox, refuse, refuseStrangeEntry } from './inbox.js';
 import {
   productSafetyGroup,
   recallCommandUpdate,
@@ -158,12 +158,7 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
       return { recallId, affected: (await recording).affected, created: first };
     },
     {
-      validator: (s) => {
-        if (s.recallId !== recallId) refuse('VALIDATION_FAILED', `recall id ${s.recallId} does not match workflow ${recallId}`);
-        // Requests racing with one Idempotency-Key: the first body names the recall, another one is refused.
-        if (submission && s.idempotencyKey && s.requestHash !== submission.requestHash)
-          refuse('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key was used for another request (recall ${recallId})`);
-      },
+      validator: (s) => refuseStrangeEntry('recall', recallId, { ...s, id: s.recallId }, submission),
     },
   );
 
