@@ -21,11 +21,12 @@ import {
   serviceInstances,
 } from '../db/schema.js';
 import type { SubmitRecall } from '../domain/recall-commands.js';
-import { effectiveness, estimatedCompletion, type RecallClassRule, type RecallCounts } from '../domain/recalls.js';
+import { checksDone, effectiveness, estimatedCompletion, type RecallClassRule, type RecallCounts } from '../domain/recalls.js';
 import type { RecallClass, RecallMessageKind, RecallStatus } from '../domain/vocabulary.js';
 import type { NotificationSystem, RecallMessage } from './adapters/notification.js';
 import type { Regulator } from './adapters/regulator.js';
 import { conflictIsFinal, whileDatabaseDown } from './database.js';
+import { heartbeating } from './heartbeat.js';
 
 /** What the recall is, once it is recorded: the workflow goes by these. */
 export interface RecallTerms {
@@ -206,10 +207,19 @@ export function recallActivities(db: Db, notification: NotificationSystem, regul
               body: content.body[b.kind],
             }));
             const delivered = await notification.send(messages);
+            // Matched by message id, whatever order the system answers in.
+            const noticeOf = new Map(messages.map((m) => [m.id, m.noticeId]));
             const byMethod = new Map<string, string[]>();
-            for (const [i, d] of delivered.entries()) byMethod.set(d.method, [...(byMethod.get(d.method) ?? []), pending[i]!.noticeId]);
+            for (const d of delivered) {
+              const noticeId = noticeOf.get(d.id);
+              if (noticeId) byMethod.set(d.method, [...(byMethod.get(d.method) ?? []), noticeId]);
+            }
             for (const [method, ids] of byMethod) await whileDatabaseDown(() => markSent(db, b, ids, method, new Date()));
-            sent += pending.length;
+            const marked = [...byMethod.values()].reduce((n, ids) => n + ids.length, 0);
+            sent += marked;
+            // A message the system did not take is sent again by the retry, which starts at this call's parties.
+            if (marked < pending.length)
+              throw new Error(`the notification system took ${marked} of ${pending.length} messages; the rest are sent again`);
           }
           after = lastReached;
           context.heartbeat(after);
@@ -225,34 +235,37 @@ export function recallActivities(db: Db, notification: NotificationSystem, regul
      * filed with the regulator under that id. A retry files the same report again.
      */
     async fileRecallReport(r: { recallId: string; number: number; final: boolean; at: string }): Promise<RecallCounts> {
-      const id = `${r.recallId}:report:${r.number}`;
-      const [recall] = await db.select().from(recalls).where(eq(recalls.id, r.recallId));
-      if (!recall) throw new Error(`no recall ${r.recallId}`);
-      const counts = await countRecall(db, r.recallId, recall.affected);
-      await db
-        .insert(recallReports)
-        .values({
-          id,
-          recallId: r.recallId,
-          number: r.number,
-          final: r.final,
-          figures: await reportFigures(db, recall, counts, r.at),
-          at: new Date(r.at),
-        })
-        .onConflictDoNothing();
-      const [report] = await db.select().from(recallReports).where(eq(recallReports.id, id));
-      if (!report!.filedAt) {
-        const { reference } = await regulator.file({
-          id,
-          recallId: r.recallId,
-          number: r.number,
-          final: r.final,
-          at: r.at,
-          figures: report!.figures,
-        });
-        await db.update(recallReports).set({ filedAt: new Date(), regulatorReference: reference }).where(eq(recallReports.id, id));
-      }
-      return counts;
+      // Beats while the figures are counted and the regulator answers, however slowly.
+      return heartbeating(async () => {
+        const id = `${r.recallId}:report:${r.number}`;
+        const [recall] = await db.select().from(recalls).where(eq(recalls.id, r.recallId));
+        if (!recall) throw new Error(`no recall ${r.recallId}`);
+        const counts = await countRecall(db, r.recallId, recall.affected);
+        await db
+          .insert(recallReports)
+          .values({
+            id,
+            recallId: r.recallId,
+            number: r.number,
+            final: r.final,
+            figures: await reportFigures(db, recall, counts, r.at),
+            at: new Date(r.at),
+          })
+          .onConflictDoNothing();
+        const [report] = await db.select().from(recallReports).where(eq(recallReports.id, id));
+        if (!report!.filedAt) {
+          const { reference } = await regulator.file({
+            id,
+            recallId: r.recallId,
+            number: r.number,
+            final: r.final,
+            at: r.at,
+            figures: report!.figures,
+          });
+          await db.update(recallReports).set({ filedAt: new Date(), regulatorReference: reference }).where(eq(recallReports.id, id));
+        }
+        return counts;
+      });
     },
   };
 }
@@ -300,7 +313,8 @@ async function dueMessages(db: Db, b: MessageBatch, after: string | null) {
     .where(
       and(
         eq(recallNotices.recallId, b.recallId),
-        isNotNull(recallNotices.sentAt),
+        // A retraction goes to every notice that may have gone out: its row is written before it is sent.
+        b.kind === 'retraction' ? undefined : isNotNull(recallNotices.sentAt),
         after === null ? undefined : gt(recallNotices.customerId, after),
       ),
     )
@@ -411,7 +425,7 @@ async function reportFigures(db: Db, recall: typeof recalls.$inferSelect, counts
     quantityRemedied: quantityOf('remedied'),
     effectivenessChecks: {
       level: recall.classRule?.effectivenessLevel ?? null,
-      done: counts.responded,
+      done: checksDone(counts),
       ...effectiveness(counts, target),
     },
     estimatedCompletion:

@@ -47,6 +47,7 @@ type ApiCode =
   | 'NOTICE_NOT_FOUND'
   | 'NO_AFFECTED_PARTIES'
   | 'RESPONSE_CONFLICT'
+  | 'QUANTITY_NOT_HELD'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 export type ErrorCode = ApiCode | TaskRefusal | OrderRefusal | (typeof caseRefusals)[number] | RecallRefusal;
@@ -101,6 +102,7 @@ const statusByCode = {
   NOTICE_NOT_FOUND: 404,
   NO_AFFECTED_PARTIES: 422,
   RESPONSE_CONFLICT: 409,
+  QUANTITY_NOT_HELD: 422,
   RECALL_STATUS_CONFLICT: 409,
   RECALL_CONFLICT: 409,
   SERVICE_UNAVAILABLE: 503,
@@ -190,8 +192,26 @@ function toReply(err: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { code: 'INTERNAL', message: 'Internal error; the request id in the logs tells what happened' } };
 }
 
+/** Where in a request body a string holds a NUL byte, if anywhere (`reason`, `items.0.note`). */
+function nulAt(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, v] of Object.entries(value)) {
+    const found = nulAt(v, path ? `${path}.${key}` : key);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export const errorHandling = fp(
   async (app) => {
+    // Text no record can hold is refused before anything starts: a workflow that took it would
+    // fail to write it, far from the request (a recall answered 202 and never written).
+    app.addHook('preValidation', async (request) => {
+      const at = nulAt(request.body);
+      if (at)
+        throw new DomainError('VALIDATION_FAILED', `Invalid body: ${at} holds a NUL character, which no record can hold`, { path: at });
+    });
     app.setErrorHandler((err, request, reply) => {
       const { status, body } = toReply(err);
       if (status >= 500) request.log.error({ err }, 'request failed');

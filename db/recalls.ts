@@ -44,6 +44,7 @@ export async function countRecall(db: Db, recallId: string, affected: number): P
       notified: sql<number>`count(*) filter (where ${recallNotices.sentAt} is not null)::int`,
       responded: sql<number>`count(${recallNotices.response})::int`,
       remedied: sql<number>`count(*) filter (where ${inArray(recallNotices.response, [...remedyResponses])})::int`,
+      declined: sql<number>`count(*) filter (where ${recallNotices.response} = 'declined')::int`,
     })
     .from(recallNotices)
     .where(eq(recallNotices.recallId, recallId));
@@ -57,7 +58,7 @@ export async function countRecall(db: Db, recallId: string, affected: number): P
 export async function recordNoticeResponse(
   db: Db,
   r: { noticeId: string; response: NoticeResponse; quantity: number | null; by: string },
-): Promise<'created' | 'repeated' | { conflict: number | null } | undefined> {
+): Promise<'created' | 'repeated' | { conflict: number | null } | { held: number } | undefined> {
   return db.transaction(async (tx) => {
     const [notice] = await tx
       .select({
@@ -73,6 +74,8 @@ export async function recordNoticeResponse(
     const at = new Date();
     const remedy = remedyResponses.includes(r.response);
     const quantity = r.quantity ?? (remedy ? notice.quantity : null);
+    // What comes back or is remedied is what the party holds of the recall, at most.
+    if (quantity !== null && quantity > notice.quantity) return { held: notice.quantity };
     const [created] = await tx
       .insert(recallResponses)
       .values({ noticeId: notice.id, recallId: notice.recallId, response: r.response, quantity, by: r.by, at })

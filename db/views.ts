@@ -456,7 +456,7 @@ export async function loadRecallView(db: Db, id: string): Promise<RecallView | u
           reportEvery: rule.reportEvery,
         }
       : null,
-    counts: { affected: counts.affected, notified: counts.notified, responded: counts.responded, remedied: counts.remedied },
+    counts,
     affectedInstances: r.quantity,
     effectiveness: effectiveness(counts, rule?.effectivenessTargetPercent ?? null),
     openTasks: open,

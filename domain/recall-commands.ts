@@ -3,7 +3,7 @@
  * its OpenAPI from, and the types the recall workflow takes (it imports types only).
  */
 import { z } from 'zod';
-import { noticeResponses } from './vocabulary.js';
+import { noticeResponses, remedyResponses } from './vocabulary.js';
 import type { RecallCommand } from './recalls.js';
 
 const day = z.iso.date().describe('YYYY-MM-DD');
@@ -58,6 +58,10 @@ export const noticeResponseRequest = z
       .describe('How many were returned or remedied; by default every affected instance the party holds'),
   })
   .strict()
+  .refine((r) => r.quantity === undefined || remedyResponses.includes(r.response), {
+    message: 'a quantity goes with returned or remedied',
+    path: ['quantity'],
+  })
   .meta({ id: 'RecallNoticeResponse' });
 export type NoticeResponseRequest = z.infer<typeof noticeResponseRequest>;
 

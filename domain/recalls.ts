@@ -49,11 +49,19 @@ export function recallClassProblem(
 export interface RecallCounts {
   affected: number;
   notified: number;
-  /** Parties that answered: each answer is an effectiveness check done (21 CFR 7.42(b)(3)). */
+  /** Parties that answered. */
   responded: number;
   /** Parties that returned or remedied. */
   remedied: number;
+  /** Parties whose answer is that they decline: reached, but no effectiveness check done. */
+  declined: number;
 }
+
+/**
+ * Effectiveness checks done (21 CFR 7.42(b)(3): the party received the notice and acted on it):
+ * every answer but a refusal. A recall everyone declined is not effective.
+ */
+export const checksDone = (c: RecallCounts) => c.responded - c.declined;
 
 const percentOf = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10);
 
@@ -65,8 +73,9 @@ export function effectiveness(c: RecallCounts, targetPercent: number | null) {
     notifiedPercent: percentOf(c.notified, c.affected),
     respondedPercent: percentOf(c.responded, c.affected),
     remediedPercent: percentOf(c.remedied, c.affected),
+    checkedPercent: percentOf(checksDone(c), c.affected),
     targetPercent,
-    targetMet: targetPercent !== null && c.responded >= checksNeeded(c.affected, targetPercent),
+    targetMet: targetPercent !== null && checksDone(c) >= checksNeeded(c.affected, targetPercent),
   };
 }
 
@@ -76,10 +85,11 @@ export function effectiveness(c: RecallCounts, targetPercent: number | null) {
  */
 export function estimatedCompletion(c: RecallCounts, targetPercent: number, notifiedAtMs: number, nowMs: number): string | null {
   const needed = checksNeeded(c.affected, targetPercent);
-  if (c.responded >= needed) return new Date(nowMs).toISOString();
-  if (c.responded === 0 || nowMs <= notifiedAtMs) return null;
-  const perMs = c.responded / (nowMs - notifiedAtMs);
-  return new Date(nowMs + Math.ceil((needed - c.responded) / perMs)).toISOString();
+  const done = checksDone(c);
+  if (done >= needed) return new Date(nowMs).toISOString();
+  if (done === 0 || nowMs <= notifiedAtMs) return null;
+  const perMs = done / (nowMs - notifiedAtMs);
+  return new Date(nowMs + Math.ceil((needed - done) / perMs)).toISOString();
 }
 
 export const recallCommands = ['cancel', 'terminate'] as const;

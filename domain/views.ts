@@ -390,14 +390,16 @@ export const recallView = z
     counts: z.object({
       affected: z.number().int().describe('Parties (customers) holding an affected instance'),
       notified: z.number().int(),
-      responded: z.number().int().describe('Effectiveness checks done: parties that answered'),
+      responded: z.number().int().describe('Parties that answered'),
       remedied: z.number().int().describe('Parties that returned or remedied'),
+      declined: z.number().int().describe('Parties that declined: reached, but no effectiveness check'),
     }),
     affectedInstances: z.number().int(),
     effectiveness: z.object({
       notifiedPercent: z.number(),
       respondedPercent: z.number(),
       remediedPercent: z.number(),
+      checkedPercent: z.number().describe('Effectiveness checks done (every answer but a refusal) against the affected'),
       targetPercent: z.number().nullable(),
       targetMet: z.boolean(),
     }),

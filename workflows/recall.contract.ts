@@ -38,6 +38,8 @@ export interface RecallProgress {
   /** After a refused termination, the target met asks again only from here (the next report). */
   autoTerminationFrom: number;
   retracted: boolean;
+  /** Retractions under way (a run continued as new mid-way goes on from `after`). */
+  retracting: boolean;
 }
 
 export interface RecallCarried {
@@ -49,6 +51,8 @@ export interface RecallCarried {
   tasksOpened: number;
   terminationTaskId: string | null;
   termination: { requestedBy: string; reason: string; at: string } | null;
+  /** Product safety's termination decision, taken but not yet acted on. */
+  decision: { approved: boolean; rationale?: string; by: string } | null;
   tasks: TaskState[];
   runs: number;
 }

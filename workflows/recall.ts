@@ -69,6 +69,8 @@ const outside = proxyActivities<Activities>({
 /** How often the workflow reads the responses: the API writes them, one by one, at any rate. */
 const checkEvery = 24 * 3600_000;
 
+type Decision = { approved: boolean; rationale?: string; by: string };
+
 interface Assessment {
   likelihood: HazardLikelihood;
   consequence: HazardConsequence;
@@ -99,7 +101,7 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
   let tasksOpened = carried?.tasksOpened ?? 0;
   let terminationTaskId = carried?.terminationTaskId ?? null;
   let termination = carried?.termination ?? null;
-  let decision: { approved: boolean; rationale?: string; by: string } | undefined;
+  let decision: Decision | undefined = carried?.decision ?? undefined;
   const p: RecallProgress = carried?.progress ?? {
     after: null,
     notifyingFrom: null,
@@ -111,10 +113,13 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
     reportsFiled: 0,
     autoTerminationFrom: 0,
     retracted: false,
+    retracting: false,
   };
   const run = (carried?.runs ?? 0) + 1;
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   const monitored = () => status === 'monitoring' || status === 'terminationRequested';
+  /** Read through a call, so a check after an await is not narrowed away by the one before it. */
+  const cancelled = () => status === 'cancelled';
 
   setHandler(recallStateQuery, () => ({
     recallId,
@@ -180,6 +185,7 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
 
   /** Raised in error: every open task withdrawn; the main flow then tells whoever was notified. */
   async function cancel(actor: string, reason: string) {
+    if (status === 'cancelled') return;
     const at = new Date().toISOString();
     await change({ status: 'cancelled', cancellation: { by: actor, reason, at }, nextReminderAt: null, nextReportAt: null });
     for (const id of inbox.openTaskIds()) await inbox.withdraw(id, `recall cancelled: ${reason}`);
@@ -215,14 +221,31 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
     });
   }
 
+  // Watched before the first await: an answer in this run's first workflow task is not missed.
+  // (It may be answered already: an update buffered for this run is applied as its handler is set.)
+  if (terminationTaskId && decision === undefined && inbox.task(terminationTaskId)) watchTermination(terminationTaskId);
+  /** Reports are filed one after another beside the monitoring, so a regulator that is down holds up no reminder. */
+  let reporting: Promise<void> = Promise.resolve();
+  let reportsPending = 0;
+
   await condition(() => recording !== undefined);
   const terms = await recording!;
   if (!carried) upsertSearchAttributes([{ key: recallSearchAttributes.status, value: status }]);
-  if (terminationTaskId && inbox.openTaskIds().includes(terminationTaskId)) watchTermination(terminationTaskId);
+  // The scope held parties when the API counted them, but none when the recall was written (they ended meanwhile).
+  if (status === 'initiated' && terms.affected === 0)
+    await change({
+      status: 'cancelled',
+      cancellation: {
+        by: 'system',
+        reason: 'no customer held an affected instance when the recall was written',
+        at: new Date().toISOString(),
+      },
+    });
 
   if (status === 'initiated') await assess();
   if (status === 'notifying') await notifyParties();
   if (monitored()) await monitor();
+  await reporting;
   if (status === 'cancelled' && !p.retracted) await retract();
   await condition(allHandlersFinished);
   return status;
@@ -241,7 +264,10 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
     })) as Assessment | undefined;
     await assessing;
     if (!outcome || status === 'cancelled') return;
-    rule = await write(() => local.recallClassRule(outcome.class));
+    const classRule = await write(() => local.recallClassRule(outcome.class));
+    // A cancel while the class was read: nothing went out, nothing is to be retracted or reported.
+    if (cancelled()) return;
+    rule = classRule;
     const now = Date.now();
     p.notifyingFrom = now;
     // Status reports run from the classification (21 CFR 7.53: at intervals the agency sets, 2 to 4 weeks).
@@ -264,7 +290,7 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
 
   /** 6.4.3: one notice per party, in batches; a cancel stops after the batch in flight. */
   async function notifyParties() {
-    if (!(await sendAll({ kind: 'notice' }, 'sending the notices'))) return;
+    if (!(await sendAll({ kind: 'notice' }, 'sending the notices', ['retry']))) return;
     const now = Date.now();
     p.notifiedAt = now;
     p.nextReminderAt = now + durationMs(rule!.reminderEvery)!;
@@ -282,21 +308,25 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
         await decide(decision);
         continue;
       }
-      if (historyFull()) await continueAsNew();
+      // A report waiting on people goes on in this run; the next one continues as new.
+      if (historyFull() && reportsPending === 0) await continueAsNew();
       const seen = changes;
       const next = Math.min(p.nextCheckAt!, p.nextReminderAt!, p.nextReportAt!);
       if (await condition(() => changes !== seen, Math.max(next - Date.now(), 1))) continue;
       const now = Date.now();
       if (now >= p.nextReportAt!) {
-        await report(false);
-        p.nextReportAt! += durationMs(rule!.reportEvery)!;
-        if (!monitored()) break;
+        const number = ++p.reportsFiled;
+        reportsPending++;
+        reporting = reporting.then(() => report(number, false)).finally(() => reportsPending--);
+        p.nextReportAt = nextSlot(p.nextReportAt!, rule!.reportEvery, now);
         await change({ nextReportAt: iso(p.nextReportAt) });
       }
       if (now >= p.nextReminderAt!) {
         p.reminderRounds++;
-        if (!(await sendAll({ kind: 'reminder', round: p.reminderRounds }, `reminder round ${p.reminderRounds}`))) break;
-        p.nextReminderAt! += durationMs(rule!.reminderEvery)!;
+        // Skipped by people (the system down), the round is over: the next one reminds again.
+        await sendAll({ kind: 'reminder', round: p.reminderRounds }, `reminder round ${p.reminderRounds}`, ['retry', 'skip']);
+        if (!monitored()) break;
+        p.nextReminderAt = nextSlot(p.nextReminderAt!, rule!.reminderEvery, now);
         await change({ nextReminderAt: iso(p.nextReminderAt) });
       }
       if (now >= p.nextCheckAt!) {
@@ -312,8 +342,15 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
     }
   }
 
+  /** The next time of a cadence after `now`: slots missed meanwhile (a long fallout) are not made up in a burst. */
+  function nextSlot(from: number, every: string, now: number) {
+    let next = from + durationMs(every)!;
+    while (next <= now) next += durationMs(every)!;
+    return next;
+  }
+
   /** 6.4.6: approved, the recall ends with a final report; refused, monitoring goes on. */
-  async function decide(d: { approved: boolean; rationale?: string; by: string }) {
+  async function decide(d: Decision) {
     decision = undefined;
     const decided = {
       ...termination!,
@@ -334,24 +371,28 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
       nextReminderAt: null,
       nextReportAt: null,
     });
-    await report(true);
+    await reporting;
+    await report(++p.reportsFiled, true);
   }
 
   /** Cancelled: the parties notified are told the recall is withdrawn, and the regulator gets the final report. */
   async function retract() {
     if (p.notifyingFrom !== null) {
-      p.after = null;
+      // A run continued as new mid-retraction goes on from the party it reached.
+      if (!p.retracting) p.after = null;
+      p.retracting = true;
       await sendAll({ kind: 'retraction' }, 'sending the retractions', ['retry', 'skip']);
-      await report(true);
+      await report(++p.reportsFiled, true);
     }
     p.retracted = true;
   }
 
-  /** A status report (or the final one), filed with the regulator and kept. */
-  async function report(final: boolean) {
-    const number = ++p.reportsFiled;
-    const filed = await persistently(`filing report ${number}`, () =>
-      outside.fileRecallReport({ recallId, number, final, at: new Date().toISOString() }),
+  /** A status report (or the final one), filed with the regulator and kept; skipped by people, it was filed by hand. */
+  async function report(number: number, final: boolean) {
+    const filed = await persistently(
+      `filing report ${number}`,
+      () => outside.fileRecallReport({ recallId, number, final, at: new Date().toISOString() }),
+      ['retry', 'skip'],
     );
     if (filed) counts = filed;
   }
@@ -363,7 +404,7 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
   async function sendAll(
     b: Omit<MessageBatch, 'recallId' | 'after'>,
     what: string,
-    actions: readonly string[] = ['retry', 'cancel'],
+    actions: readonly ('retry' | 'skip')[],
   ): Promise<boolean> {
     for (;;) {
       if (status === 'cancelled' && b.kind !== 'retraction') return false;
@@ -379,14 +420,11 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
   }
 
   /**
-   * A call outside that failed through its retries goes to product safety: retry, or cancel the
-   * recall (skip where the step may be given up, such as retractions done by hand).
+   * A call outside that failed through its retries goes to product safety, saying what failed:
+   * retry, or skip where the step may be done by hand (a report, a reminder round, retractions).
+   * Notices are only retried: a party must be told.
    */
-  async function persistently<T>(
-    what: string,
-    call: () => Promise<T>,
-    actions: readonly string[] = ['retry', 'cancel'],
-  ): Promise<T | undefined> {
+  async function persistently<T>(what: string, call: () => Promise<T>, actions: readonly ('retry' | 'skip')[]): Promise<T | undefined> {
     for (;;) {
       try {
         return await call();
@@ -400,12 +438,9 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
           input: { recallId, step: what, error: messageOf(err) },
           due: { hours: 24, priority: 1 },
           actions,
-        })) as { action: 'retry' | 'skip' | 'cancel'; reason?: string } | undefined;
+        })) as { action: 'retry' | 'skip'; reason?: string } | undefined;
+        // Withdrawn (the recall was cancelled) or skipped: the step is over.
         if (!outcome || outcome.action === 'skip') return undefined;
-        if (outcome.action === 'cancel') {
-          await cancel('system', `${what} failed and was not retried: ${outcome.reason ?? messageOf(err)}`);
-          return undefined;
-        }
       }
     }
   }
@@ -425,6 +460,8 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
       tasksOpened,
       terminationTaskId,
       termination,
+      // A decision taken while this run was finishing its handlers is the next run's to act on.
+      decision: decision ?? null,
       tasks: inbox.snapshot(),
       runs: run,
     };

@@ -149,7 +149,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "A party's answer to its notice: 201 once recorded, 200 for the same answer again",
         params: recallIdParam,
         body: noticeResponseRequest,
-        response: { 200: recallNoticeView, 201: recallNoticeView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
+        response: { 200: recallNoticeView, 201: recallNoticeView, 404: errorBody, 409: errorBody, 422: errorBody, ...commonErrorResponses },
       },
     },
     async (request, reply) => {
@@ -171,6 +171,12 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         by: `${principal.role}:${principal.keyId}`,
       });
       if (recorded === undefined) throw new DomainError('NOTICE_NOT_FOUND', `Notice ${body.noticeId} has not been sent yet`);
+      if (typeof recorded === 'object' && 'held' in recorded)
+        throw new DomainError(
+          'QUANTITY_NOT_HELD',
+          `The party holds ${recorded.held} affected instance(s): it cannot have ${body.response} ${body.quantity}`,
+          { held: recorded.held },
+        );
       if (typeof recorded === 'object')
         throw new DomainError(
           'RESPONSE_CONFLICT',

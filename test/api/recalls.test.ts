@@ -56,6 +56,9 @@ describe('recalls', () => {
     expect([component.statusCode, component.json().code]).toEqual([422, 'UNKNOWN_COMPONENT']);
     const nobody = await post('/recalls', safety, webSpaceRecall(['SVC-not-there']));
     expect([nobody.statusCode, nobody.json().code]).toEqual([422, 'NO_AFFECTED_PARTIES']);
+    // Text no record can hold is refused at the door, not after a 202.
+    const nul = await post('/recalls', safety, { ...body, reason: 'bad\u0000firmware' });
+    expect([nul.statusCode, nul.json().code, nul.json().details]).toEqual([400, 'VALIDATION_FAILED', { path: 'reason' }]);
     const backwards = await post('/recalls', safety, { ...body, scope: { activatedFrom: '2026-05-01', activatedTo: '2026-04-01' } });
     expect([backwards.statusCode, backwards.json().code]).toEqual([400, 'VALIDATION_FAILED']);
     // Dates that hold none of the instances reach nobody either.
@@ -121,7 +124,7 @@ describe('recalls', () => {
     expect(answered.statusCode, answered.body).toBe(201);
     expect(answered.json()).toMatchObject({ response: 'returned', responses: [{ response: 'returned', quantity: 1 }] });
     expect((await post(`/recalls/${recall.id}/responses`, party, { noticeId, response: 'returned' })).statusCode).toBe(200);
-    const conflicting = await post(`/recalls/${recall.id}/responses`, party, { noticeId, response: 'returned', quantity: 3 });
+    const conflicting = await post(`/recalls/${recall.id}/responses`, party, { noticeId, response: 'returned', quantity: 0 });
     expect([conflicting.statusCode, conflicting.json().code]).toEqual([409, 'RESPONSE_CONFLICT']);
     // A later acknowledgement does not undo the return.
     await post(`/recalls/${recall.id}/responses`, party, { noticeId, response: 'acknowledged' });
@@ -133,7 +136,20 @@ describe('recalls', () => {
     const stranger = bearer(await p.keyFor('customer', { customerId: 'CUST-NOT-A-PARTY' }));
     expect((await get(`/recalls/${recall.id}`, stranger)).json().code).toBe('RECALL_NOT_FOUND');
     expect((await get(`/recalls/${recall.id}`, party)).statusCode).toBe(200);
-    expect((await recallOf(recall.id)).counts).toEqual({ affected: 30, notified: 30, responded: 2, remedied: 1 });
+    expect((await recallOf(recall.id)).counts).toEqual({ affected: 30, notified: 30, responded: 2, remedied: 1, declined: 1 });
+    // Quantities: only with a return or remedy, and no more than the party holds.
+    const tooMany = await post(`/recalls/${recall.id}/responses`, agent, {
+      noticeId: `${recall.id}:${customers[3]}`,
+      response: 'remedied',
+      quantity: 1_000_000,
+    });
+    expect([tooMany.statusCode, tooMany.json().code, tooMany.json().details]).toEqual([422, 'QUANTITY_NOT_HELD', { held: 1 }]);
+    const counted = await post(`/recalls/${recall.id}/responses`, agent, {
+      noticeId: `${recall.id}:${customers[3]}`,
+      response: 'acknowledged',
+      quantity: 5,
+    });
+    expect([counted.statusCode, counted.json().code]).toEqual([400, 'VALIDATION_FAILED']);
     const silent = await get(`/recalls/${recall.id}/notices?response=none&limit=1`, support);
     expect(silent.headers['x-total-count']).toBe('28');
 

@@ -37,22 +37,27 @@ describe('effectiveness', () => {
     expect(checksNeeded(300, 100)).toBe(300);
     expect(checksNeeded(3, 10)).toBe(1);
     expect(checksNeeded(100, 0)).toBe(0);
-    const counts = { affected: 300, notified: 300, responded: 200, remedied: 150 };
+    const counts = { affected: 300, notified: 300, responded: 200, remedied: 150, declined: 0 };
     expect(effectiveness(counts, 100)).toEqual({
       notifiedPercent: 100,
       respondedPercent: 66.7,
       remediedPercent: 50,
+      checkedPercent: 66.7,
       targetPercent: 100,
       targetMet: false,
     });
     expect(effectiveness(counts, 50).targetMet).toBe(true);
     expect(effectiveness({ ...counts, responded: 0 }, 0).targetMet).toBe(true);
     expect(effectiveness(counts, null).targetMet).toBe(false);
+    // Parties that declined were reached, but checked nothing: everyone declining meets no target.
+    const refused = { affected: 20, notified: 20, responded: 20, remedied: 0, declined: 20 };
+    expect(effectiveness(refused, 100)).toMatchObject({ respondedPercent: 100, checkedPercent: 0, targetMet: false });
+    expect(effectiveness({ ...refused, declined: 1 }, 95).targetMet).toBe(true);
   });
 
   it('estimates completion at the pace since the notices went out', () => {
     const notified = Date.parse('2026-01-01T00:00:00Z');
-    const counts = { affected: 100, notified: 100, responded: 25, remedied: 0 };
+    const counts = { affected: 100, notified: 100, responded: 25, remedied: 0, declined: 0 };
     // 25 checks in 5 days: 75 more take 15 days.
     expect(estimatedCompletion(counts, 100, notified, notified + 5 * day)).toBe('2026-01-21T00:00:00.000Z');
     expect(estimatedCompletion({ ...counts, responded: 0 }, 100, notified, notified + day)).toBeNull();

@@ -10,7 +10,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ActivationSimulator } from '../../activities/adapters/activation.js';
 import { PullBillingSystem } from '../../activities/adapters/billing.js';
 import { NotificationSimulator, type RecallMessage } from '../../activities/adapters/notification.js';
-import { RegulatorSimulator } from '../../activities/adapters/regulator.js';
+import { RegulatorSimulator, type RecallReport } from '../../activities/adapters/regulator.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { taskActionUpdate } from '../../workflows/inbox.contract.js';
+import {
+  recallCommandUpdate,
+  recallWorkflowId,
+  recallWorkflowType,
+  type RecallCarried,
+  type RecallWorkflow,
+} from '../../workflows/recall.contract.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { recordNoticeResponse } from '../../db/recalls.js';
@@ -18,7 +28,7 @@ import { recallNotices, recallReports, recalls, tasks } from '../../db/schema.js
 import { seedParties } from '../../db/seed/parties.js';
 import type { NoticeResponse } from '../../domain/vocabulary.js';
 import { workflowBundle } from '../support/platform.js';
-import { historyLengths, startRecall, webSpaceRecall } from '../support/recalls.js';
+import { historyLengths, productSafetyOfficer, startRecall, webSpaceRecall } from '../support/recalls.js';
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 
 let env: TestWorkflowEnvironment;
@@ -28,20 +38,38 @@ let worker: Worker;
 let running: Promise<void>;
 const day = 24 * 3600_000;
 
-/** Lets one batch through, then holds the next until released: a cancel lands mid-notification, for certain. */
+/**
+ * Holds calls past `gateAfter` until released (a cancel lands mid-notification, for certain), and
+ * answers in odd ways when told: deliveries in reverse order, or one left out.
+ */
 class GatedNotifications extends NotificationSimulator {
   calls = 0;
   private release!: () => void;
   readonly held = new Promise<void>((resolve) => (this.release = resolve));
   gateAfter = Infinity;
+  answers: 'inOrder' | 'reversed' | 'lastLeftOut' = 'inOrder';
   open = () => this.release();
   override async send(messages: RecallMessage[]) {
     if (++this.calls > this.gateAfter) await this.held;
-    return super.send(messages);
+    const delivered = await super.send(messages);
+    if (this.answers === 'reversed') return [...delivered].reverse();
+    if (this.answers === 'lastLeftOut') {
+      this.answers = 'inOrder';
+      return delivered.slice(0, -1);
+    }
+    return delivered;
+  }
+}
+/** A regulator that refuses (a 4xx) while told to. */
+class RefusingRegulator extends RegulatorSimulator {
+  refusing: string | null = null;
+  override async file(report: RecallReport) {
+    if (this.refusing) throw ApplicationFailure.nonRetryable(`regulator refused: ${this.refusing}`, 'ReportRejected');
+    return super.file(report);
   }
 }
 const notification = new GatedNotifications();
-const regulator = new RegulatorSimulator();
+const regulator = new RefusingRegulator();
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
@@ -94,6 +122,12 @@ const respond = async (recallId: string, customers: string[], response: NoticeRe
     await recordNoticeResponse(database.db, { noticeId: `${recallId}:${c}`, response, quantity: null, by: 'test' });
 };
 const taskOf = async (id: string) => (await database.db.select().from(tasks).where(eq(tasks.id, id)))[0];
+/** Ends a recall a test is done with. */
+const driveEnd = async (recallId: string) => {
+  const handle = env.client.workflow.getHandle(recallWorkflowId(recallId));
+  await handle.executeUpdate(recallCommandUpdate, { args: [{ command: 'cancel', actor: 'test', reason: 'test over' }] });
+  expect(await handle.result()).toBe('cancelled');
+};
 
 describe('recall from initiation to termination (APQC 6.4)', () => {
   it('notifies every party once, reminds non-responders only, reports every 2 weeks, and ends once the checks reach 100%', async () => {
@@ -267,4 +301,133 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
     await r.command({ command: 'cancel', reason: 'test over' });
     expect(await r.handle.result()).toBe('cancelled');
   });
+
+  it('records each delivery on its own notice whatever order the system answers in, and sends again what it did not take', async () => {
+    const { customers, serviceIds } = await parties(20);
+    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    await r.until((s) => s.openTaskIds.length === 1);
+    notification.answers = 'reversed';
+    try {
+      await r.complete(`${r.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
+      await r.until((s) => s.status === 'monitoring');
+    } finally {
+      notification.answers = 'inOrder';
+    }
+    // Every tenth party has no email: exactly those are recorded as letters.
+    const byLetter = (await notices(r.recallId)).filter((n) => n.method === 'letter').map((n) => n.customerId);
+    expect(byLetter).toEqual([customers[9], customers[19]]);
+
+    const second = await parties(20);
+    const q = await startRecall(env.client, taskQueue, webSpaceRecall(second.serviceIds));
+    await q.until((s) => s.openTaskIds.length === 1);
+    notification.answers = 'lastLeftOut';
+    await q.complete(`${q.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
+    await q.until((s) => s.status === 'monitoring');
+    const sent = await notices(q.recallId);
+    expect(sent.every((n) => n.sentAt !== null)).toBe(true);
+    expect(delivered(q.recallId, 'notice')).toEqual(second.customers);
+    for (const id of [r.recallId, q.recallId]) await driveEnd(id);
+  });
+
+  it('keeps monitoring while a refused status report waits on product safety, who may file it by hand', async () => {
+    const { serviceIds } = await parties(10);
+    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    await r.until((s) => s.openTaskIds.length === 1);
+    await r.complete(`${r.recallId}:hazard`, { likelihood: 'remote', consequence: 'serious', class: 'II' });
+    await r.until((s) => s.status === 'monitoring');
+    regulator.refusing = 'figures schema v2 required';
+    try {
+      await env.sleep(21 * day + 60_000);
+      const stuck = await r.until((s) => s.openTaskIds.some((id) => id.includes(':fallout:')));
+      const fallout = stuck.openTaskIds.find((id) => id.includes(':fallout:'))!;
+      expect((await taskOf(fallout))!.title).toContain('filing report 1 failed');
+      // Reminders go on meanwhile (weekly for class II).
+      const rounds = stuck.reminderRounds;
+      await env.sleep(14 * day);
+      await r.until((s) => s.reminderRounds >= rounds + 2);
+      await r.complete(fallout, { action: 'skip', reason: 'filed through the regulator portal by hand' });
+      await r.until((s) => !s.openTaskIds.includes(fallout));
+      expect((await r.state()).status).toBe('monitoring');
+    } finally {
+      regulator.refusing = null;
+    }
+    await driveEnd(r.recallId);
+  });
+
+  it('does not take parties that declined for effectiveness checks done', async () => {
+    const { customers, serviceIds } = await parties(20);
+    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    await r.until((s) => s.openTaskIds.length === 1);
+    await r.complete(`${r.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
+    await r.until((s) => s.status === 'monitoring');
+    await respond(r.recallId, customers, 'declined');
+    await env.sleep(day + 60_000);
+    const s = await r.until((x) => x.counts?.declined === 20);
+    expect(s.status).toBe('monitoring');
+    expect(s.counts).toMatchObject({ responded: 20, declined: 20 });
+    await driveEnd(r.recallId);
+  });
+
+  it('acts on a termination decided in the first workflow task of a run continued as new', async () => {
+    const { serviceIds } = await parties(10);
+    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    await r.until((s) => s.openTaskIds.length === 1);
+    await r.complete(`${r.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
+    await r.until((s) => s.status === 'monitoring');
+    await r.command({ command: 'terminate', reason: 'done' });
+    const s = await r.until((x) => x.status === 'terminationRequested');
+    const taskId = s.openTaskIds[0]!;
+    const [row] = await database.db.select().from(recalls).where(eq(recalls.id, r.recallId));
+    // What continue-as-new carries at this point; the next run gets the approval in its first workflow task.
+    const carried: RecallCarried = {
+      terms: { affected: 10, quantity: 10 },
+      status: 'terminationRequested',
+      rule: row!.classRule!,
+      progress: {
+        after: null,
+        notifyingFrom: row!.notifyingFrom!.getTime(),
+        notifiedAt: row!.notifiedAt!.getTime(),
+        nextReminderAt: row!.nextReminderAt!.getTime(),
+        nextReportAt: row!.nextReportAt!.getTime(),
+        nextCheckAt: row!.notifiedAt!.getTime() + day,
+        reminderRounds: 0,
+        reportsFiled: 0,
+        autoTerminationFrom: 0,
+        retracted: false,
+        retracting: false,
+      },
+      counts: s.counts,
+      tasksOpened: 1,
+      terminationTaskId: taskId,
+      termination: row!.termination!,
+      decision: null,
+      tasks: [{ id: taskId, kind: 'recallTermination', group: 'product-safety', assignee: null, status: 'opened', version: 1 }],
+      runs: 1,
+    };
+    await r.handle.terminate('the test stands in for continue-as-new');
+    await env.client.workflow.executeUpdateWithStart(taskActionUpdate, {
+      args: [{ taskId, action: 'complete', actor: productSafetyOfficer, outcome: { approved: true } }],
+      startWorkflowOperation: new WithStartWorkflowOperation<RecallWorkflow>(recallWorkflowType, {
+        workflowId: recallWorkflowId(r.recallId),
+        taskQueue,
+        args: [{ recallId: r.recallId, carried }],
+        workflowIdConflictPolicy: 'FAIL',
+      }),
+    });
+    expect(await r.handle.result()).toBe('terminated');
+  });
+
+  it('finishes the retractions of a cancel that spans runs, each party told once', async () => {
+    const { customers, serviceIds } = await parties(6_000);
+    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds), 12);
+    await r.until((s) => s.openTaskIds.length === 1);
+    await r.complete(`${r.recallId}:hazard`, { likelihood: 'remote', consequence: 'serious', class: 'II' });
+    await r.until((s) => s.status === 'monitoring', 60_000);
+    const before = (await r.state()).run;
+    await r.command({ command: 'cancel', reason: 'raised in error' });
+    expect(await r.handle.result()).toBe('cancelled');
+    expect((await r.state()).run).toBeGreaterThan(before);
+    expect(delivered(r.recallId, 'retraction')).toEqual(customers);
+    expect(regulator.reportsOf(r.recallId).filter((x) => x.final)).toHaveLength(1);
+  }, 120_000);
 });
