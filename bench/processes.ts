@@ -1,10 +1,13 @@
 /**
- * What every benchmark runs on: a dev server, a scratch PostgreSQL database (migrated), and the
+ * What every benchmark runs on: a dev server as `npm start` runs it (a SQLite file in WAL mode), a
+ * scratch PostgreSQL database (migrated), and the
  * API and the worker as processes of their own, so their memory and CPU can be read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createScratchDatabase } from '../db/scratch.js';
 import { ensureTemporalBinaries } from '../runtime/temporal-binaries.js';
@@ -18,7 +21,14 @@ export const rssMb = (pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM') =>
 
 export async function startBenchPlatform(o: { purpose: string; env: Record<string, string>; workerArgs?: string[] }) {
   const { cli } = ensureTemporalBinaries(console.error);
-  const server = await startDevServer({ executable: cli!, port: await freePort(), namespace: 'default' });
+  // The dev server as `npm start` runs it: a SQLite file in WAL mode (runtime/temporal-server.ts).
+  const stateDir = mkdtempSync(join(tmpdir(), 'orquesta-bench-'));
+  const server = await startDevServer({
+    executable: cli!,
+    port: await freePort(),
+    namespace: 'default',
+    dbFile: join(stateDir, 'temporal.db'),
+  });
   const scratchDb = await createScratchDatabase(o.purpose);
   const adminKey = randomBytes(24).toString('hex');
   const apiPort = await freePort();
@@ -68,6 +78,7 @@ export async function startBenchPlatform(o: { purpose: string; env: Record<strin
       await this.stopProcesses();
       await server.stop();
       await scratchDb.drop();
+      rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }

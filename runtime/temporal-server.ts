@@ -52,7 +52,11 @@ export async function startDevServer(o: DevServerOptions): Promise<RunningServer
   else args.push('--ui-port', String(o.uiPort));
   if (o.dbFile) {
     mkdirSync(dirname(o.dbFile), { recursive: true });
-    args.push('--db-filename', o.dbFile);
+    // The shipped journal settings commit every write with a full sync: measured here, the same
+    // raw-Temporal order shape ran 1.9 orders/s that way, 4.7 with WAL, 5.2 in memory (design
+    // section 7). WAL with synchronous=normal still survives a crash of the process; only a power
+    // loss may lose the last transactions, which a laptop's dev server can afford.
+    args.push('--db-filename', o.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   if (o.namespace !== 'default') args.push('--namespace', o.namespace);
   // The case and recall workflows' search attributes (their contracts).
