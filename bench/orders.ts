@@ -1,10 +1,12 @@
 /**
- * npm run bench:orders -- --orders N --concurrency C
+ * npm run bench:orders -- --orders N --concurrency C [--at-rest M]
  *
  * N datahost orders (every optional component) through the full flow over HTTP: the bench is
  * the agent, the customer, back office and billing. The API and the worker run as separate
- * processes against a dev server and PostgreSQL, so their memory can be read. Then a raw-Temporal
- * baseline with the same number of activities and updates per order, in the same run.
+ * processes against a dev server (SQLite file in WAL mode, as npm start runs it) and PostgreSQL,
+ * so their memory can be read. Then M orders (default 50) one at a time: each route's latency at
+ * rest, what a back-office user feels. Then a raw-Temporal baseline with the same number of
+ * activities and updates per order, in the same run.
  */
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -13,11 +15,16 @@ import { parseArgs } from 'node:util';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { rssMb, startBenchPlatform } from './processes.js';
-import { datahost } from '../catalog/datahost.js';
+import { orderFlow } from './order-flow.js';
 import { bundleWorkflows } from '../runtime/worker.js';
 
 const { values: args } = parseArgs({
-  options: { orders: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '10' } },
+  options: {
+    orders: { type: 'string', default: '100' },
+    concurrency: { type: 'string', default: '10' },
+    /** Orders driven one at a time after the run, for each route's latency at rest. */
+    'at-rest': { type: 'string', default: '50' },
+  },
 });
 const orders = Number(args.orders);
 const concurrency = Number(args.concurrency);
@@ -57,73 +64,7 @@ async function main() {
   const { server, adminKey, url, api, worker } = platform;
 
   const latencies = new Map<string, number[]>();
-  async function call(key: string, method: string, route: string, path: string, body?: unknown) {
-    const started = performance.now();
-    const response = await fetch(url + path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = (await response.json()) as any;
-    const list = latencies.get(`${method} ${route}`) ?? [];
-    list.push(performance.now() - started);
-    latencies.set(`${method} ${route}`, list);
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-  const keyFor = async (role: string, extra = {}) =>
-    (await call(adminKey, 'POST', '/apiKeys', '/api/v1/apiKeys', { role, ...extra })).key as string;
-  const agent = await keyFor('agent');
-  const billing = await keyFor('billing');
-  const backoffice = await keyFor('backoffice', { groups: ['provisioning', 'web-marketing'] });
-
-  const optional = datahost.components.filter((c) => !c.mandatory).map((c) => c.id);
-  async function until(key: string, id: string, done: (o: any) => boolean) {
-    for (;;) {
-      const o = await call(key, 'GET', '/productOrders/:id', `/api/v1/productOrders/${id}`);
-      if (done(o)) return o;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  async function oneOrder(i: number): Promise<number> {
-    const started = performance.now();
-    const order = await call(agent, 'POST', '/productOrders', '/api/v1/productOrders', {
-      customer: { name: `Bench Customer ${i}`, taxId: `BENCH-${process.pid}-${i}` },
-      contact: { name: 'Bench Contact', email: `bench${i}@example.com` },
-      items: [{ offeringId: 'datahost', components: optional, configuration: { domainName: `bench${i}.example` } }],
-    });
-    const id = order.id as string;
-    let o = await until(agent, id, (o) => o.milestones.acceptance1.status === 'inProgress' && o.openTasks.length === 2);
-    const tasks = o.openTasks.map((t: { id: string }) => t.id) as string[];
-    await call(agent, 'POST', '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, {
-      phase: 1,
-      decision: 'accepted',
-    });
-    o = await until(agent, id, (o) => o.readyForBilling.length === 1);
-    await call(billing, 'POST', '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
-      rfbId: o.readyForBilling[0].id,
-      status: 'accepted',
-    });
-    for (const task of tasks) {
-      await call(backoffice, 'POST', '/tasks/:id/start', `/api/v1/tasks/${encodeURIComponent(task)}/start`, {});
-      await call(backoffice, 'POST', '/tasks/:id/complete', `/api/v1/tasks/${encodeURIComponent(task)}/complete`, {
-        outcome: { done: true },
-      });
-    }
-    await until(agent, id, (o) => o.milestones.acceptance2.status === 'inProgress');
-    await call(agent, 'POST', '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, {
-      phase: 2,
-      decision: 'accepted',
-    });
-    o = await until(agent, id, (o) => o.readyForBilling.length === 2);
-    await call(billing, 'POST', '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
-      rfbId: o.readyForBilling[1].id,
-      status: 'accepted',
-    });
-    await until(agent, id, (o) => o.state === 'completed');
-    return performance.now() - started;
-  }
+  const { oneOrder } = await orderFlow(url, adminKey, latencies);
 
   // A short warm-up so that bundling and connection set-up are not counted.
   await runPool(Math.min(concurrency, 5), concurrency, oneOrder);
@@ -137,6 +78,13 @@ async function main() {
   const ordersPerSecond = orders / seconds;
   const apiPeak = rssMb(api.pid!);
   const workerPeak = rssMb(worker.pid!);
+  const underLoad = new Map(latencies);
+
+  // ----- at rest: orders one at a time, what a back-office user feels on a quiet system.
+  latencies.clear();
+  const atRestOrders = Number(args['at-rest']);
+  for (let i = 0; i < atRestOrders; i++) await oneOrder(orders + 100 + i);
+  const atRest = new Map(latencies);
   await platform.stopProcesses();
 
   // ----- baseline: the same counts of activities and updates, doing nothing, through Temporal alone.
@@ -192,7 +140,10 @@ async function main() {
     `  CPU used in the run    ${cpuUsed.map(([name, cpu]) => `${name} ${cpu.toFixed(1)} s`).join(', ')} (of ${(2 * seconds).toFixed(1)} core-seconds; PostgreSQL the rest)`,
   );
   console.log(`  API latency by route  (p50 / p99, calls)`);
-  for (const [route, xs] of [...latencies.entries()].sort())
+  for (const [route, xs] of [...underLoad.entries()].sort())
+    console.log(`    ${route.padEnd(36)} ${ms(percentile(xs, 50)).padStart(7)} / ${ms(percentile(xs, 99)).padStart(7)}  (${xs.length})`);
+  console.log(`  API latency at rest, ${atRestOrders} orders one at a time  (p50 / p99, calls)`);
+  for (const [route, xs] of [...atRest.entries()].sort())
     console.log(`    ${route.padEnd(36)} ${ms(percentile(xs, 50)).padStart(7)} / ${ms(percentile(xs, 99)).padStart(7)}  (${xs.length})`);
   console.log(`\nraw Temporal baseline (${mainActivities} activities + ${updates} updates per order, no-op)`);
   console.log(`  throughput            ${baselinePerSecond.toFixed(2)} orders/s (${baseline.seconds.toFixed(1)} s)`);
