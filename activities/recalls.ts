@@ -215,11 +215,13 @@ export function recallActivities(db: Db, notification: NotificationSystem, regul
               if (noticeId) byMethod.set(d.method, [...(byMethod.get(d.method) ?? []), noticeId]);
             }
             for (const [method, ids] of byMethod) await whileDatabaseDown(() => markSent(db, b, ids, method, new Date()));
-            const marked = [...byMethod.values()].reduce((n, ids) => n + ids.length, 0);
-            sent += marked;
-            // A message the system did not take is sent again by the retry, which starts at this call's parties.
-            if (marked < pending.length)
-              throw new Error(`the notification system took ${marked} of ${pending.length} messages; the rest are sent again`);
+            const taken = new Set([...byMethod.values()].flat());
+            sent += taken.size;
+            // A message the system did not take (left out, whatever else it repeated) is sent again by
+            // the retry, which starts at this call's parties.
+            const left = pending.filter((d) => !taken.has(d.noticeId)).length;
+            if (left > 0)
+              throw new Error(`the notification system did not take ${left} of ${pending.length} messages; they are sent again`);
           }
           after = lastReached;
           context.heartbeat(after);

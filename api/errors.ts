@@ -192,13 +192,14 @@ function toReply(err: unknown): { status: number; body: ErrorBody } {
   return { status: 500, body: { code: 'INTERNAL', message: 'Internal error; the request id in the logs tells what happened' } };
 }
 
-/** Where in a request body a string holds a NUL byte, if anywhere (`reason`, `items.0.note`). */
-function nulAt(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : undefined;
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, v] of Object.entries(value)) {
-    const found = nulAt(v, path ? `${path}.${key}` : key);
-    if (found) return found;
+/** Where in a request body a string holds a NUL byte, if anywhere (`reason`, `items.0.note`); iterative, so no nesting overflows it. */
+function nulAt(body: unknown): string | undefined {
+  const pending: [unknown, string][] = [[body, '']];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, path] = next;
+    if (typeof value === 'string' && value.includes('\u0000')) return path || '(body)';
+    if (typeof value === 'object' && value !== null)
+      for (const [key, v] of Object.entries(value)) pending.push([v, path ? `${path}.${key}` : key]);
   }
   return undefined;
 }

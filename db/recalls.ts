@@ -3,7 +3,7 @@
  * its figures from the notices, and a party's answer to a notice (bulk data the API writes,
  * design section 1; the workflow only counts it).
  */
-import { and, eq, gte, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNotNull, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { RecallCounts } from '../domain/recalls.js';
 import { remedyResponses, type NoticeResponse } from '../domain/vocabulary.js';
 import type { Db } from './client.js';
@@ -74,8 +74,20 @@ export async function recordNoticeResponse(
     const at = new Date();
     const remedy = remedyResponses.includes(r.response);
     const quantity = r.quantity ?? (remedy ? notice.quantity : null);
-    // What comes back or is remedied is what the party holds of the recall, at most.
-    if (quantity !== null && quantity > notice.quantity) return { held: notice.quantity };
+    // What comes back or is remedied, over all the party's answers, is what it holds of the recall, at most.
+    if (quantity !== null) {
+      const [before] = await tx
+        .select({ quantity: sql<number>`coalesce(sum(${recallResponses.quantity}), 0)::int` })
+        .from(recallResponses)
+        .where(
+          and(
+            eq(recallResponses.noticeId, notice.id),
+            inArray(recallResponses.response, [...remedyResponses]),
+            ne(recallResponses.response, r.response),
+          ),
+        );
+      if (before!.quantity + quantity > notice.quantity) return { held: notice.quantity - before!.quantity };
+    }
     const [created] = await tx
       .insert(recallResponses)
       .values({ noticeId: notice.id, recallId: notice.recallId, response: r.response, quantity, by: r.by, at })

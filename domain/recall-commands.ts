@@ -52,7 +52,7 @@ export const noticeResponseRequest = z
     quantity: z
       .number()
       .int()
-      .min(0)
+      .min(1)
       .max(1_000_000)
       .optional()
       .describe('How many were returned or remedied; by default every affected instance the party holds'),

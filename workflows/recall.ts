@@ -393,6 +393,8 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
       `filing report ${number}`,
       () => outside.fileRecallReport({ recallId, number, final, at: new Date().toISOString() }),
       ['retry', 'skip'],
+      // A status report that fails once the recall ended is not put to people: the final report says it all.
+      () => !final && !monitored(),
     );
     if (filed) counts = filed;
   }
@@ -406,11 +408,16 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
     what: string,
     actions: readonly ('retry' | 'skip')[],
   ): Promise<boolean> {
+    // Given up (cancelled, or skipped by people): the cursor goes back, so the next kind or round starts at the first party.
+    const giveUp = () => {
+      p.after = null;
+      return false;
+    };
     for (;;) {
-      if (status === 'cancelled' && b.kind !== 'retraction') return false;
+      if (status === 'cancelled' && b.kind !== 'retraction') return giveUp();
       if (b.kind !== 'reminder' && historyFull()) await continueAsNew();
       const sent = await persistently(what, () => outside.sendRecallMessages({ recallId, ...b, after: p.after }), actions);
-      if (!sent) return false;
+      if (!sent) return giveUp();
       p.after = sent.after;
       if (sent.done) {
         p.after = null;
@@ -424,12 +431,18 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
    * retry, or skip where the step may be done by hand (a report, a reminder round, retractions).
    * Notices are only retried: a party must be told.
    */
-  async function persistently<T>(what: string, call: () => Promise<T>, actions: readonly ('retry' | 'skip')[]): Promise<T | undefined> {
+  async function persistently<T>(
+    what: string,
+    call: () => Promise<T>,
+    actions: readonly ('retry' | 'skip')[],
+    moot: () => boolean = () => false,
+  ): Promise<T | undefined> {
     for (;;) {
       try {
         return await call();
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
+        if (moot()) return undefined;
         const outcome = (await inbox.awaitTask({
           id: `${recallId}:fallout:${++tasksOpened}`,
           kind: 'fallout',

@@ -174,7 +174,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
       if (typeof recorded === 'object' && 'held' in recorded)
         throw new DomainError(
           'QUANTITY_NOT_HELD',
-          `The party holds ${recorded.held} affected instance(s): it cannot have ${body.response} ${body.quantity}`,
+          `The party has ${recorded.held} affected instance(s) not yet returned or remedied: it cannot have ${body.response} ${body.quantity}`,
           { held: recorded.held },
         );
       if (typeof recorded === 'object')

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import postgres from 'postgres';
-import { cpuSeconds, eventAfter, events, steps, timedPool, type EngineResult } from './shape.js';
+import { eventAfter, events, steps } from './shape.js';
+import { cpuSeconds, timedPool, type EngineResult } from './measure.js';
 
 const [databaseUrl, ordersArg, concurrencyArg] = process.argv.slice(2);
 const orders = Number(ordersArg);

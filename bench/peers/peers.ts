@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { orderFlow } from '../order-flow.js';
 import { rssMb, startBenchPlatform } from '../processes.js';
-import { percentile, timedPool, type EngineResult } from './shape.js';
+import { percentile, timedPool, type EngineResult } from './measure.js';
 
 const { values: args } = parseArgs({
   options: { orders: { type: 'string', default: '50' }, concurrency: { type: 'string', default: '10' } },

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
-import { cpuSeconds, events, timedPool, type EngineResult } from './shape.js';
+import { events } from './shape.js';
+import { cpuSeconds, timedPool, type EngineResult } from './measure.js';
 import { eventUpdate } from './temporal-workflow.js';
 
 const [address, databaseUrl, ordersArg, concurrencyArg] = process.argv.slice(2);

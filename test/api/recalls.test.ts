@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationSimulator } from '../../activities/adapters/notification.js';
 import { RegulatorSimulator } from '../../activities/adapters/regulator.js';
 import { seedParties } from '../../db/seed/parties.js';
+import { serviceInstances } from '../../db/schema.js';
+import { eq } from 'drizzle-orm';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { webSpaceRecall } from '../support/recalls.js';
 
@@ -36,7 +38,13 @@ beforeAll(async () => {
     componentId: 'datahost.web-space',
     activatedAt: new Date('2026-03-01T09:00:00Z'),
   });
-  serviceIds = customers.map((c) => `SVC-${c}`);
+  // The sixth party holds two instances (answers count against what a party holds).
+  const [held] = await p.database.db
+    .select()
+    .from(serviceInstances)
+    .where(eq(serviceInstances.id, `SVC-${customers[5]}`));
+  await p.database.db.insert(serviceInstances).values({ ...held!, id: `SVC-${customers[5]}-2` });
+  serviceIds = [...customers.map((c) => `SVC-${c}`), `SVC-${customers[5]}-2`];
 });
 afterAll(() => p?.close());
 
@@ -59,6 +67,14 @@ describe('recalls', () => {
     // Text no record can hold is refused at the door, not after a 202.
     const nul = await post('/recalls', safety, { ...body, reason: 'bad\u0000firmware' });
     expect([nul.statusCode, nul.json().code, nul.json().details]).toEqual([400, 'VALIDATION_FAILED', { path: 'reason' }]);
+    // However deep a body nests, it is read without running out of stack.
+    const deep = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/recalls',
+      headers: { ...safety, 'content-type': 'application/json' },
+      payload: `{"reason": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+    });
+    expect([deep.statusCode, deep.json().code]).toEqual([400, 'VALIDATION_FAILED']);
     const backwards = await post('/recalls', safety, { ...body, scope: { activatedFrom: '2026-05-01', activatedTo: '2026-04-01' } });
     expect([backwards.statusCode, backwards.json().code]).toEqual([400, 'VALIDATION_FAILED']);
     // Dates that hold none of the instances reach nobody either.
@@ -72,7 +88,7 @@ describe('recalls', () => {
     const created = await post('/recalls', key, body);
     expect(created.statusCode, created.body).toBe(201);
     const recall = created.json();
-    expect(recall).toMatchObject({ productId: 'datahost', counts: { affected: 30, notified: 0 }, affectedInstances: 30 });
+    expect(recall).toMatchObject({ productId: 'datahost', counts: { affected: 30, notified: 0 }, affectedInstances: 31 });
     expect(['initiated', 'assessing']).toContain(recall.status);
     expect(created.headers.location).toBe(`/api/v1/recalls/${recall.id}`);
     // The same request again is the same recall; the key with another body is refused.
@@ -124,7 +140,12 @@ describe('recalls', () => {
     expect(answered.statusCode, answered.body).toBe(201);
     expect(answered.json()).toMatchObject({ response: 'returned', responses: [{ response: 'returned', quantity: 1 }] });
     expect((await post(`/recalls/${recall.id}/responses`, party, { noticeId, response: 'returned' })).statusCode).toBe(200);
-    const conflicting = await post(`/recalls/${recall.id}/responses`, party, { noticeId, response: 'returned', quantity: 0 });
+    // The same answer with another quantity is a conflict (the sixth party holds two).
+    const sixth = `${recall.id}:${customers[5]}`;
+    expect((await post(`/recalls/${recall.id}/responses`, agent, { noticeId: sixth, response: 'returned', quantity: 1 })).statusCode).toBe(
+      201,
+    );
+    const conflicting = await post(`/recalls/${recall.id}/responses`, agent, { noticeId: sixth, response: 'returned', quantity: 2 });
     expect([conflicting.statusCode, conflicting.json().code]).toEqual([409, 'RESPONSE_CONFLICT']);
     // A later acknowledgement does not undo the return.
     await post(`/recalls/${recall.id}/responses`, party, { noticeId, response: 'acknowledged' });
@@ -136,7 +157,7 @@ describe('recalls', () => {
     const stranger = bearer(await p.keyFor('customer', { customerId: 'CUST-NOT-A-PARTY' }));
     expect((await get(`/recalls/${recall.id}`, stranger)).json().code).toBe('RECALL_NOT_FOUND');
     expect((await get(`/recalls/${recall.id}`, party)).statusCode).toBe(200);
-    expect((await recallOf(recall.id)).counts).toEqual({ affected: 30, notified: 30, responded: 2, remedied: 1, declined: 1 });
+    expect((await recallOf(recall.id)).counts).toEqual({ affected: 30, notified: 30, responded: 3, remedied: 2, declined: 1 });
     // Quantities: only with a return or remedy, and no more than the party holds.
     const tooMany = await post(`/recalls/${recall.id}/responses`, agent, {
       noticeId: `${recall.id}:${customers[3]}`,
@@ -144,6 +165,9 @@ describe('recalls', () => {
       quantity: 1_000_000,
     });
     expect([tooMany.statusCode, tooMany.json().code, tooMany.json().details]).toEqual([422, 'QUANTITY_NOT_HELD', { held: 1 }]);
+    // Returned and remedied together count against what the party holds: it returned its one already.
+    const remedyToo = await post(`/recalls/${recall.id}/responses`, party, { noticeId, response: 'remedied', quantity: 1 });
+    expect([remedyToo.statusCode, remedyToo.json().code, remedyToo.json().details]).toEqual([422, 'QUANTITY_NOT_HELD', { held: 0 }]);
     const counted = await post(`/recalls/${recall.id}/responses`, agent, {
       noticeId: `${recall.id}:${customers[3]}`,
       response: 'acknowledged',
@@ -151,7 +175,7 @@ describe('recalls', () => {
     });
     expect([counted.statusCode, counted.json().code]).toEqual([400, 'VALIDATION_FAILED']);
     const silent = await get(`/recalls/${recall.id}/notices?response=none&limit=1`, support);
-    expect(silent.headers['x-total-count']).toBe('28');
+    expect(silent.headers['x-total-count']).toBe('27');
 
     // Termination asked for by hand: product safety's task; asked again, 409.
     const ask = await post(`/recalls/${recall.id}/terminate`, admin, { reason: 'The supplier replaced the firmware everywhere' });
@@ -173,7 +197,7 @@ describe('recalls', () => {
       (r) => r.length === 1 && r[0].filedAt !== null,
       30_000,
     );
-    expect(reports).toMatchObject([{ number: 1, final: true, figures: { status: 'cancelled', responding: 2 } }]);
+    expect(reports).toMatchObject([{ number: 1, final: true, figures: { status: 'cancelled', responding: 3 } }]);
     const retracted = [...notification.delivered.values()].filter((m) => m.recallId === recall.id && m.kind === 'retraction');
     expect(retracted.map((m) => m.customerId).sort()).toEqual(customers);
     expect(regulator.reportsOf(recall.id)).toHaveLength(1);

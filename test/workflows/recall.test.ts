@@ -47,12 +47,19 @@ class GatedNotifications extends NotificationSimulator {
   private release!: () => void;
   readonly held = new Promise<void>((resolve) => (this.release = resolve));
   gateAfter = Infinity;
-  answers: 'inOrder' | 'reversed' | 'lastLeftOut' = 'inOrder';
+  answers: 'inOrder' | 'reversed' | 'lastLeftOut' | 'firstTwiceLastLeftOut' = 'inOrder';
+  /** Refuses (a 4xx) the calls it says yes to. */
+  refuse: ((messages: RecallMessage[]) => boolean) | null = null;
   open = () => this.release();
   override async send(messages: RecallMessage[]) {
     if (++this.calls > this.gateAfter) await this.held;
+    if (this.refuse?.(messages)) throw ApplicationFailure.nonRetryable('refused for the test', 'NotificationRejected');
     const delivered = await super.send(messages);
     if (this.answers === 'reversed') return [...delivered].reverse();
+    if (this.answers === 'firstTwiceLastLeftOut') {
+      this.answers = 'inOrder';
+      return [delivered[0]!, ...delivered.slice(0, -1)];
+    }
     if (this.answers === 'lastLeftOut') {
       this.answers = 'inOrder';
       return delivered.slice(0, -1);
@@ -63,8 +70,16 @@ class GatedNotifications extends NotificationSimulator {
 /** A regulator that refuses (a 4xx) while told to. */
 class RefusingRegulator extends RegulatorSimulator {
   refusing: string | null = null;
+  /** While set, filings wait for it (a slow regulator). */
+  holding: Promise<void> | null = null;
+  /** Files final reports even while refusing the others. */
+  sparesFinal = false;
+  calls = 0;
   override async file(report: RecallReport) {
-    if (this.refusing) throw ApplicationFailure.nonRetryable(`regulator refused: ${this.refusing}`, 'ReportRejected');
+    this.calls++;
+    await this.holding;
+    if (this.refusing && !(report.final && this.sparesFinal))
+      throw ApplicationFailure.nonRetryable(`regulator refused: ${this.refusing}`, 'ReportRejected');
     return super.file(report);
   }
 }
@@ -317,16 +332,23 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
     const byLetter = (await notices(r.recallId)).filter((n) => n.method === 'letter').map((n) => n.customerId);
     expect(byLetter).toEqual([customers[9], customers[19]]);
 
-    const second = await parties(20);
-    const q = await startRecall(env.client, taskQueue, webSpaceRecall(second.serviceIds));
-    await q.until((s) => s.openTaskIds.length === 1);
-    notification.answers = 'lastLeftOut';
-    await q.complete(`${q.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
-    await q.until((s) => s.status === 'monitoring');
-    const sent = await notices(q.recallId);
-    expect(sent.every((n) => n.sentAt !== null)).toBe(true);
-    expect(delivered(q.recallId, 'notice')).toEqual(second.customers);
-    for (const id of [r.recallId, q.recallId]) await driveEnd(id);
+    const ids = [r.recallId];
+    for (const answers of ['lastLeftOut', 'firstTwiceLastLeftOut'] as const) {
+      const next = await parties(20);
+      const q = await startRecall(env.client, taskQueue, webSpaceRecall(next.serviceIds));
+      await q.until((s) => s.openTaskIds.length === 1);
+      notification.answers = answers;
+      await q.complete(`${q.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
+      await q.until((s) => s.status === 'monitoring');
+      const sent = await notices(q.recallId);
+      expect(
+        sent.filter((n) => n.sentAt === null).map((n) => n.customerId),
+        answers,
+      ).toEqual([]);
+      expect(delivered(q.recallId, 'notice')).toEqual(next.customers);
+      ids.push(q.recallId);
+    }
+    for (const id of ids) await driveEnd(id);
   });
 
   it('keeps monitoring while a refused status report waits on product safety, who may file it by hand', async () => {
@@ -430,4 +452,62 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
     expect(delivered(r.recallId, 'retraction')).toEqual(customers);
     expect(regulator.reportsOf(r.recallId).filter((x) => x.final)).toHaveLength(1);
   }, 120_000);
+
+  it('files no status report a cancel made moot: the retractions wait on nobody', async () => {
+    const { customers, serviceIds } = await parties(10);
+    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    await r.until((s) => s.openTaskIds.length === 1);
+    await r.complete(`${r.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
+    await r.until((s) => s.status === 'monitoring');
+    let release!: () => void;
+    regulator.holding = new Promise<void>((ok) => (release = ok));
+    regulator.refusing = 'portal down for maintenance';
+    regulator.sparesFinal = true;
+    const before = regulator.calls;
+    try {
+      // Exactly to the report's time: a held filing stops the server's clock from skipping further.
+      await env.sleep(14 * day);
+      // The day-14 report is with the regulator; the recall is cancelled; then the regulator refuses.
+      const deadline = Date.now() + 20_000;
+      while (regulator.calls === before && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
+      await r.command({ command: 'cancel', reason: 'raised in error' });
+      release();
+      expect(await r.handle.result()).toBe('cancelled');
+    } finally {
+      regulator.holding = null;
+      regulator.refusing = null;
+      regulator.sparesFinal = false;
+    }
+    expect(delivered(r.recallId, 'retraction')).toEqual(customers);
+    const tasksLeft = await database.db.select().from(tasks).where(eq(tasks.subjectId, r.recallId));
+    expect(tasksLeft.filter((t) => t.kind === 'fallout')).toEqual([]);
+    expect(regulator.reportsOf(r.recallId).map((x) => x.final)).toEqual([true]);
+  });
+
+  it('starts the next reminder round at the first party when people skipped one that failed half-way', async () => {
+    // More parties than one activity takes (5,000): the round fails in its second activity.
+    const { customers, serviceIds } = await parties(5_300);
+    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    await r.until((s) => s.openTaskIds.length === 1);
+    await r.complete(`${r.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
+    await r.until((s) => s.status === 'monitoring', 60_000);
+    const boundary = customers[4_999]!;
+    notification.refuse = (m) => m[0]!.recallId === r.recallId && m[0]!.id.endsWith(':reminder:1') && m[0]!.customerId > boundary;
+    try {
+      await env.sleep(3 * day + 60_000);
+      const stuck = await r.until((s) => s.openTaskIds.some((id) => id.includes(':fallout:')), 60_000);
+      await r.complete(
+        stuck.openTaskIds.find((id) => id.includes(':fallout:'))!,
+        { action: 'skip', reason: 'round 1 sent by hand' },
+      );
+    } finally {
+      notification.refuse = null;
+    }
+    expect(delivered(r.recallId, 'reminder', 1)).toEqual(customers.slice(0, 5_000));
+    await env.sleep(3 * day);
+    await r.until((s) => s.reminderRounds === 2 && s.openTaskIds.length === 0, 60_000);
+    await r.until(() => delivered(r.recallId, 'reminder', 2).length === customers.length, 30_000).catch(() => undefined);
+    expect(delivered(r.recallId, 'reminder', 2)).toEqual(customers);
+    await driveEnd(r.recallId);
+  }, 180_000);
 });
