@@ -11,6 +11,8 @@ const appEnv = z.object({
   DATA_DIR: z.string().default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The bootstrap admin key: with it an operator creates every other key through the API. */
+  /** How long a valid API key is known without a lookup; a key revoked through another API process stops working within it. */
+  API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(10),
   ADMIN_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(24, 'must be at least 24 characters').optional()),
   ACTIVATION_ADAPTER: z.enum(['simulator', 'http']).default('simulator'),
   ACTIVATION_URL: optionalString,
@@ -62,6 +64,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     adminApiKey: e.ADMIN_API_KEY,
+    apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
     adapters: {
       activation: {
         kind: e.ACTIVATION_ADAPTER,

@@ -154,6 +154,7 @@ async function startApi(
     temporal: { client, connection, namespace: t.namespace },
     logger,
     adminApiKey: app.adminApiKey,
+    apiKeyCacheMs: app.apiKeyCacheMs,
     // Only where the worker runs in this process are its metrics and simulators this process's.
     workerMetricsUrl: inProcess?.workerMetricsUrl,
     simulators: {

@@ -46,6 +46,8 @@ export interface AppDeps {
   temporal: { client: Client; connection: Connection; namespace: string };
   logger: Logger;
   adminApiKey?: string;
+  /** How long a valid key is known without a lookup (API_KEY_CACHE_SECONDS); 0 looks every key up. */
+  apiKeyCacheMs?: number;
   /** Where order workflows run and the business settings they start with. */
   orders: { taskQueue: string; settings: OrderSettings; answerWithinMs: number };
   /** Where case workflows run; entry answers 202 past `answerWithinMs`, as order entry does. */
@@ -113,7 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(errorHandling);
   await app.register(httpMetrics);
-  await app.register(auth, { adminApiKey: deps.adminApiKey });
+  await app.register(auth, { adminApiKey: deps.adminApiKey, keyCacheMs: deps.apiKeyCacheMs ?? 10_000 });
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -29,14 +29,18 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with the roles it admits: the access matrix, as the app really enforces it. */
     accessMatrix: { method: string; url: string; roles: readonly Role[] | 'public' }[];
+    /** Forgets a key this process knows, so its revocation counts here at once. */
+    forgetApiKey(keyId: string): void;
   }
 }
 
 /** Runs before every route; `app.db` must be decorated first. */
-export const auth = fp<{ adminApiKey?: string }>(
+export const auth = fp<{ adminApiKey?: string; keyCacheMs: number }>(
   async (app, o) => {
     const bootstrapHash = o.adminApiKey ? hashApiKey(o.adminApiKey) : undefined;
     app.decorateRequest('principal', null as unknown as Principal);
+    const known = knownKeys(o.keyCacheMs);
+    app.decorate('forgetApiKey', known.forget);
 
     app.decorate('accessMatrix', []);
     app.addHook('onRoute', (route) => {
@@ -52,7 +56,7 @@ export const auth = fp<{ adminApiKey?: string }>(
     app.addHook('onRequest', async (request) => {
       const roles = request.routeOptions.config.roles;
       if (roles === undefined || roles === 'public') return;
-      request.principal = await authenticate(request, app.db, bootstrapHash);
+      request.principal = await authenticate(request, app.db, bootstrapHash, known);
       if (!roles.includes(request.principal.role)) {
         throw new DomainError('FORBIDDEN', `Role ${request.principal.role} may not call ${request.method} ${request.routeOptions.url}`, {
           allowedRoles: roles,
@@ -63,17 +67,51 @@ export const auth = fp<{ adminApiKey?: string }>(
   { name: 'orquesta-auth', dependencies: ['orquesta-errors'] },
 );
 
-async function authenticate(request: FastifyRequest, db: Db, bootstrapHash: string | undefined): Promise<Principal> {
+/**
+ * Keys this process found lately, by hash, for `ttlMs`: most requests are by a few keys, and each
+ * lookup was a query. Only valid keys are kept (an unknown one is looked up every time), at most
+ * a bounded number; a key revoked through another API process stops working here within `ttlMs`.
+ */
+function knownKeys(ttlMs: number, most = 10_000) {
+  const byHash = new Map<string, { principal: Principal; until: number }>();
+  return {
+    get(hash: string): Principal | undefined {
+      const found = byHash.get(hash);
+      if (found && found.until > Date.now()) return found.principal;
+      if (found) byHash.delete(hash);
+      return undefined;
+    },
+    set(hash: string, principal: Principal) {
+      if (ttlMs <= 0) return;
+      if (byHash.size >= most) byHash.delete(byHash.keys().next().value!);
+      byHash.set(hash, { principal, until: Date.now() + ttlMs });
+    },
+    forget(keyId: string) {
+      for (const [hash, { principal }] of byHash) if (principal.keyId === keyId) byHash.delete(hash);
+    },
+  };
+}
+
+async function authenticate(
+  request: FastifyRequest,
+  db: Db,
+  bootstrapHash: string | undefined,
+  known: ReturnType<typeof knownKeys>,
+): Promise<Principal> {
   const header = request.headers.authorization;
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   if (!match) throw new DomainError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"');
   const hash = hashApiKey(match[1]!);
   if (hash === bootstrapHash) return { keyId: 'bootstrap-admin', role: 'admin', groups: [], customerId: null };
+  const cached = known.get(hash);
+  if (cached) return cached;
   const [row] = await db
     .select({ id: apiKeys.id, role: apiKeys.role, groups: apiKeys.groups, customerId: apiKeys.customerId })
     .from(apiKeys)
     .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
     .limit(1);
   if (!row) throw new DomainError('INVALID_API_KEY', 'The API key is unknown or revoked');
-  return { keyId: row.id, role: row.role, groups: row.groups, customerId: row.customerId };
+  const principal: Principal = { keyId: row.id, role: row.role, groups: row.groups, customerId: row.customerId };
+  known.set(hash, principal);
+  return principal;
 }

@@ -117,6 +117,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       const [row] = await db.select({ revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.id, request.params.id));
       if (!row) throw new DomainError('API_KEY_NOT_FOUND', `No API key ${request.params.id}`);
       if (!row.revokedAt) await db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, request.params.id));
+      app.forgetApiKey(request.params.id);
       return reply.code(204).send(null);
     },
   );

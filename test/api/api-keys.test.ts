@@ -5,7 +5,7 @@ import { hashApiKey } from '../../db/api-keys.js';
 import { bearer, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 let p: TestPlatform;
-beforeAll(async () => void (p = await startTestPlatform({ worker: false })));
+beforeAll(async () => void (p = await startTestPlatform({ worker: false, apiKeyCacheMs: 1_000 })));
 afterAll(() => p?.close());
 
 const asAdmin = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
@@ -49,6 +49,19 @@ describe('API keys', () => {
     expect(revoked.json().code).toBe('INVALID_API_KEY');
     // Revoking twice is the same as once.
     expect((await asAdmin('DELETE', `/api/v1/apiKeys/${key.id}`)).statusCode).toBe(204);
+  });
+
+  it('knows a valid key for a short while: a revocation through another API process counts here within it', async () => {
+    const key = (await asAdmin('POST', '/api/v1/apiKeys', { role: 'support' })).json();
+    const use = () => p.app.inject({ method: 'GET', url: '/api/v1/workflows?limit=1', headers: bearer(key.key) });
+    expect((await use()).statusCode).not.toBe(401);
+    // Revoked in the table, as another API process does: this one knew the key a moment ago.
+    await p.database.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, key.id));
+    expect((await use()).statusCode).not.toBe(401);
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while ((status = (await use()).statusCode) !== 401 && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 100));
+    expect(status).toBe(401);
   });
 
   it('binds a customer key to its customer', async () => {

@@ -57,6 +57,8 @@ export async function startTestPlatform(
     /** What recalls reach customers and the regulator through (simulators of the test's own, to look into). */
     notification?: NotificationSystem;
     regulator?: Regulator;
+    /** How long the API knows a valid key without a lookup (the app's default when unset). */
+    apiKeyCacheMs?: number;
     /** The database as the worker's activities see it: e.g. slowed, to show reads never go stale. */
     activityDb?: (db: Db) => Db;
   } = {},
@@ -73,6 +75,7 @@ export async function startTestPlatform(
     temporal: { client, connection, namespace: 'default' },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     adminApiKey: adminKey,
+    apiKeyCacheMs: o.apiKeyCacheMs,
     simulators: { activation: activation instanceof ActivationSimulator ? activation : undefined },
     hubCallbackHosts: o.hubCallbackHosts,
     orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },
