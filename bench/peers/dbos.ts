@@ -3,11 +3,10 @@
  * row, each event a message the workflow receives once it has said (an event) that it waits.
  * Prints one EngineResult line.
  */
-import { readFileSync } from 'node:fs';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import postgres from 'postgres';
 import { eventAfter, events, steps } from './shape.js';
-import { cpuSeconds, timedPool, type EngineResult } from './measure.js';
+import { cpuSeconds, reportAndExit, timedPool } from './measure.js';
 
 const [databaseUrl, ordersArg, concurrencyArg] = process.argv.slice(2);
 const orders = Number(ordersArg);
@@ -50,13 +49,4 @@ const cpuBefore = cpuSeconds();
 const run = await timedPool(orders, concurrency, one);
 await DBOS.shutdown();
 await sql.end();
-const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
-const result: EngineResult = {
-  engine: 'dbos',
-  orders,
-  seconds: run.seconds,
-  times: run.times,
-  processes: { 'dbos + clients': { peakRssMb: peak, cpuSeconds: cpuSeconds() - cpuBefore } },
-};
-console.log(JSON.stringify(result));
-process.exit(0);
+reportAndExit('dbos', 'dbos + clients', run, cpuBefore);

@@ -40,3 +40,22 @@ export const cpuSeconds = () => {
   const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
+
+/** Prints this engine process's result line for peers.ts (its own peak RSS, CPU since `cpuBefore`) and exits. */
+export function reportAndExit(
+  engine: EngineResult['engine'],
+  processName: string,
+  run: { times: number[]; seconds: number },
+  cpuBefore: number,
+): never {
+  const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
+  const result: EngineResult = {
+    engine,
+    orders: run.times.length,
+    seconds: run.seconds,
+    times: run.times,
+    processes: { [processName]: { peakRssMb, cpuSeconds: cpuSeconds() - cpuBefore } },
+  };
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}

@@ -2,13 +2,12 @@
  * Raw Temporal on the order shape, in a process of its own (so its memory is its own): a worker
  * and the clients that start orders and send their events. Prints one EngineResult line.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import postgres from 'postgres';
 import { events } from './shape.js';
-import { cpuSeconds, timedPool, type EngineResult } from './measure.js';
+import { cpuSeconds, reportAndExit, timedPool } from './measure.js';
 import { eventUpdate } from './temporal-workflow.js';
 
 const [address, databaseUrl, ordersArg, concurrencyArg] = process.argv.slice(2);
@@ -51,13 +50,4 @@ const run = await worker.runUntil(async () => {
   return timedPool(orders, concurrency, one);
 });
 await sql.end();
-const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
-const result: EngineResult = {
-  engine: 'temporal',
-  orders,
-  seconds: run.seconds,
-  times: run.times,
-  processes: { 'worker + clients': { peakRssMb: peak, cpuSeconds: cpuSeconds() - cpuBefore } },
-};
-console.log(JSON.stringify(result));
-process.exit(0);
+reportAndExit('temporal', 'worker + clients', run, cpuBefore);
