@@ -17,7 +17,8 @@ import { seedDevelopmentKeys } from './runtime/dev-keys.js';
 import { createLogger } from './runtime/logger.js';
 import { ensureTemporalBinaries, missingBinariesMessage, temporalCli } from './runtime/temporal-binaries.js';
 import { assertPortFree, registerSearchAttributes, startDevServer } from './runtime/temporal-server.js';
-import { bundleWorkflows, connectWorker, createWorkers, installRuntime } from './runtime/worker.js';
+import { cachedWorkflowBundle, connectWorker, createWorkers, installRuntime } from './runtime/worker.js';
+import { join } from 'node:path';
 import { connectionSecurity, loadTemporalConfig, type TemporalConfig } from './temporal.config.js';
 
 type Stop = () => Promise<unknown>;
@@ -112,14 +113,17 @@ async function startWorker(
   adapters: Adapters,
   stops: Stop[],
   logger: Logger,
+  dataDir: string,
 ): Promise<void> {
   const connection = await connectWorker(t, address);
+  const bundle = await cachedWorkflowBundle(join(dataDir, 'cache'));
+  logger.info({ cached: bundle.cached }, bundle.cached ? 'workflow bundle loaded from the cache' : 'workflow bundle built');
   const workers = await createWorkers({
     connection,
     config: t,
     taskQueues: [t.taskQueues.orders, t.taskQueues.cases, t.taskQueues.recalls],
     activities: createActivities({ db: database.db, ...adapters }),
-    workflowBundle: await bundleWorkflows(),
+    workflowBundle: { code: bundle.code },
   });
   const running = workers.run();
   // The order events hub's deliveries run beside the workflows; a second worker process is
@@ -198,7 +202,7 @@ async function main(command: string): Promise<void> {
       command === 'all' ? await startTemporal(t, app, logger, stops) : { address: t.address ?? '127.0.0.1:7233', uiUrl: undefined };
     const database = await openMigratedDatabase(app, stops);
     const adapters = createAdapters(app.adapters);
-    if (command === 'worker' || command === 'all') await startWorker(t, address, database, adapters, stops, logger);
+    if (command === 'worker' || command === 'all') await startWorker(t, address, database, adapters, stops, logger, app.dataDir);
     if (command === 'api' || command === 'all') {
       const inProcess = command === 'all' ? { workerMetricsUrl: `http://${t.worker.metricsAddress}/metrics`, adapters } : undefined;
       const apiUrl = await startApi(t, app, address, database, logger, stops, inProcess);

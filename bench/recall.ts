@@ -142,7 +142,7 @@ async function main() {
   console.log(`  history events per run                              ${runs.join(', ')} (${runs.length} run(s))`);
   console.log(`  peak RSS                                            worker ${workerRssMb.toFixed(0)} MB, API ${apiRssMb.toFixed(0)} MB`);
   console.log(
-    `  worker RSS                                          ${workerAtRestMb.toFixed(0)} MB at rest before the recall, at most ${workerRecallPeakMb.toFixed(0)} MB during it (the process's peak includes bundling the workflows at start)`,
+    `  worker RSS                                          ${workerAtRestMb.toFixed(0)} MB at rest before the recall, at most ${workerRecallPeakMb.toFixed(0)} MB during it (the process's peak includes bundling the workflows, when the worker found no bundle cached)`,
   );
   console.log(
     `  rows                                                ${rows!.parties} parties, ${rows!.notices} notices (${rows!.sent} sent) for ${rows!.noticedParties} distinct parties`,
