@@ -107,12 +107,16 @@ export async function cachedWorkflowBundle(cacheDir: string, path = workflowsPat
   }
   const files = new Set<string>();
   const bundle = await bundleWorkflows(path, files);
-  mkdirSync(cacheDir, { recursive: true });
-  // Written aside and renamed: a worker starting beside this one never reads half a bundle.
-  writeFileSync(`${codeFile}.${process.pid}`, bundle.code);
-  renameSync(`${codeFile}.${process.pid}`, codeFile);
-  const hashes = Object.fromEntries([...files].flatMap((file) => (contentHash(file) ? [[file, contentHash(file)!]] : [])));
-  writeFileSync(`${manifestFile}.${process.pid}`, JSON.stringify({ entry: path, files: hashes }));
-  renameSync(`${manifestFile}.${process.pid}`, manifestFile);
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    // Written aside and renamed: a worker starting beside this one never reads half a bundle.
+    writeFileSync(`${codeFile}.${process.pid}`, bundle.code);
+    renameSync(`${codeFile}.${process.pid}`, codeFile);
+    const hashes = Object.fromEntries([...files].flatMap((file) => (contentHash(file) ? [[file, contentHash(file)!]] : [])));
+    writeFileSync(`${manifestFile}.${process.pid}`, JSON.stringify({ entry: path, files: hashes }));
+    renameSync(`${manifestFile}.${process.pid}`, manifestFile);
+  } catch {
+    // A folder the worker may not write (a read-only container): it bundles at every start, as before.
+  }
   return { ...bundle, cached: false };
 }

@@ -32,5 +32,11 @@ describe('workflow bundle cache', () => {
     expect(rebuilt.cached).toBe(false);
     expect(rebuilt.code).toContain('second-greeting');
     expect(rebuilt.code).not.toContain('first-greeting');
+
+    // Where the cache cannot be written (a read-only container), the worker still gets its bundle.
+    writeFileSync(join(dir, 'not-a-folder'), '');
+    const unwritable = await cachedWorkflowBundle(join(dir, 'not-a-folder', 'cache'), entry);
+    expect(unwritable.cached).toBe(false);
+    expect(unwritable.code).toContain('second-greeting');
   });
 });
