@@ -2,8 +2,8 @@
  * Read models as the API shows them (typed by domain/views.ts), loaded in one place, and the list
  * queries behind every GET that pages: each list answers one page and the total.
  */
-import { and, asc, desc, eq, inArray, isNull, type SQL } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { durationMs } from '../domain/cases.js';
 import { elapsedMs, whenElapsed } from '../domain/sla.js';
 import {
@@ -161,42 +161,77 @@ export async function listTasks(db: Db, f: TaskFilter, page: Page): Promise<Page
 // ---------------------------------------------------------------- orders
 
 /** Order views in the order of `ids`, with five queries however many orders. */
+/** A timestamp as JavaScript writes it (UTC, milliseconds, Z), for read models assembled in one statement. */
+const isoText = (column: AnyPgColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** The rows of `table` that belong to the order in the outer query, as a JSON array in `order`. */
+const jsonRows = <T>(fields: Record<string, AnyPgColumn | SQL>, table: PgTable, where: SQL, order: SQL) =>
+  sql<T[]>`coalesce((select json_agg(json_build_object(${sql.join(
+    Object.entries(fields).map(([name, value]) => sql`${name}::text, ${value}`),
+    sql`, `,
+  )}) order by ${order}) from ${table} where ${where}), '[]'::json)`;
+
 export async function loadOrderViews(db: Db, ids: string[]): Promise<OrderView[]> {
   if (ids.length === 0) return [];
-  const [orders, items, orderRfbs, openTasks, services] = await Promise.all([
-    db.select().from(productOrders).where(inArray(productOrders.id, ids)),
-    db.select().from(orderItems).where(inArray(orderItems.orderId, ids)).orderBy(asc(orderItems.position)),
-    db.select().from(rfbs).where(inArray(rfbs.orderId, ids)).orderBy(asc(rfbs.sentAt)),
-    db
-      .select({
-        subjectId: tasks.subjectId,
-        id: tasks.id,
-        kind: tasks.kind,
-        group: tasks.group,
-        status: tasks.status,
-        assignee: tasks.assignee,
-        title: tasks.title,
-        dueAt: tasks.dueAt,
-      })
-      .from(tasks)
-      .where(and(eq(tasks.subjectType, 'order'), inArray(tasks.subjectId, ids), inArray(tasks.status, [...openTaskStatuses])))
-      .orderBy(asc(tasks.id)),
-    db
-      .select({
-        orderId: serviceInstances.orderId,
-        id: serviceInstances.id,
-        componentId: serviceInstances.componentId,
-        state: serviceInstances.state,
-      })
-      .from(serviceInstances)
-      .where(inArray(serviceInstances.orderId, ids))
-      .orderBy(asc(serviceInstances.id)),
-  ]);
-  const byId = new Map(orders.map((o) => [o.id, o]));
+  // One statement for an order and all it shows: the API's most frequent read (clients poll it).
+  const rows = await db
+    .select({
+      order: productOrders,
+      items: jsonRows<Omit<typeof orderItems.$inferSelect, 'orderId' | 'position' | 'base' | 'components'>>(
+        {
+          id: orderItems.id,
+          offeringId: orderItems.offeringId,
+          quantity: orderItems.quantity,
+          componentIds: orderItems.componentIds,
+          configuration: orderItems.configuration,
+          oneTimeCents: orderItems.oneTimeCents,
+          recurringCents: orderItems.recurringCents,
+        },
+        orderItems,
+        sql`${orderItems.orderId} = ${productOrders.id}`,
+        sql`${orderItems.position}`,
+      ),
+      rfbs: jsonRows<{ id: string; phase: number; status: RfbStatus; sentAt: string; acknowledgedAt: string | null }>(
+        { id: rfbs.id, phase: rfbs.phase, status: rfbs.status, sentAt: isoText(rfbs.sentAt), acknowledgedAt: isoText(rfbs.acknowledgedAt) },
+        rfbs,
+        sql`${rfbs.orderId} = ${productOrders.id}`,
+        sql`${rfbs.sentAt}`,
+      ),
+      openTasks: jsonRows<{
+        id: string;
+        kind: TaskKind;
+        group: string;
+        status: TaskStatus;
+        assignee: string | null;
+        title: string;
+        dueAt: string | null;
+      }>(
+        {
+          id: tasks.id,
+          kind: tasks.kind,
+          group: tasks.group,
+          status: tasks.status,
+          assignee: tasks.assignee,
+          title: tasks.title,
+          dueAt: isoText(tasks.dueAt),
+        },
+        tasks,
+        sql`${tasks.subjectType} = 'order' and ${tasks.subjectId} = ${productOrders.id} and ${inArray(tasks.status, [...openTaskStatuses])}`,
+        sql`${tasks.id}`,
+      ),
+      services: jsonRows<{ id: string; componentId: string; state: ServiceState }>(
+        { id: serviceInstances.id, componentId: serviceInstances.componentId, state: serviceInstances.state },
+        serviceInstances,
+        sql`${serviceInstances.orderId} = ${productOrders.id}`,
+        sql`${serviceInstances.id}`,
+      ),
+    })
+    .from(productOrders)
+    .where(inArray(productOrders.id, ids));
+  const byId = new Map(rows.map((r) => [r.order.id, r]));
   return ids
     .map((id) => byId.get(id))
-    .filter((o) => o !== undefined)
-    .map((order) => ({
+    .filter((r) => r !== undefined)
+    .map(({ order, items, rfbs: orderRfbs, openTasks, services }) => ({
       id: order.id,
       externalId: order.externalId,
       customerId: order.customerId,
@@ -204,24 +239,20 @@ export async function loadOrderViews(db: Db, ids: string[]): Promise<OrderView[]
       state: order.state,
       currency: order.currency,
       totals: priceOf(order),
-      items: items
-        .filter((i) => i.orderId === order.id)
-        .map((i) => ({
-          id: i.id,
-          offeringId: i.offeringId,
-          quantity: i.quantity,
-          componentIds: i.componentIds,
-          configuration: i.configuration,
-          price: priceOf(i),
-        })),
+      items: items.map((i) => ({
+        id: i.id,
+        offeringId: i.offeringId,
+        quantity: i.quantity,
+        componentIds: i.componentIds,
+        configuration: i.configuration,
+        price: priceOf(i),
+      })),
       // jsonb does not keep key order; show milestones in process order.
       milestones: Object.fromEntries(milestoneNames.map((name) => [name, order.milestones[name]])) as OrderView['milestones'],
-      openTasks: openTasks.filter((t) => t.subjectId === order.id).map(({ subjectId: _, ...t }) => ({ ...t, dueAt: isoOrNull(t.dueAt) })),
-      readyForBilling: orderRfbs
-        .filter((r) => r.orderId === order.id)
-        .map((r) => ({ id: r.id, phase: r.phase, status: r.status, sentAt: iso(r.sentAt), acknowledgedAt: isoOrNull(r.acknowledgedAt) })),
+      openTasks,
+      readyForBilling: orderRfbs,
       billing: { billingAccountId: order.billingAccountId, cycleStartDate: order.billingStartDate, cycleEndDate: order.billingEndDate },
-      services: services.filter((v) => v.orderId === order.id).map(({ orderId: _, ...v }) => v),
+      services,
       submittedAt: iso(order.submittedAt),
       completedAt: isoOrNull(order.completedAt),
     }));
