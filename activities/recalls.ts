@@ -57,6 +57,8 @@ export interface MessageBatch {
   round?: number;
   /** The last customer id the previous batch reached: batches walk the parties in id order. */
   after: string | null;
+  /** Parties this activity takes before it hands back (`partiesPerActivity` when unset). */
+  parties?: number;
 }
 
 /** Parties a batch takes in one call to the notification system. */
@@ -169,7 +171,7 @@ export function recallActivities(db: Db, notification: NotificationSystem, regul
       // Beats while a call is slow too, each time with the last party fully done.
       const beating = setInterval(() => context.heartbeat(after), 1_000);
       try {
-        for (let reached = 0; reached < partiesPerActivity;) {
+        for (let reached = 0; reached < (b.parties ?? partiesPerActivity);) {
           // A recall cancelled meanwhile sends no more notices or reminders: the call in flight was the last.
           if (b.kind !== 'retraction' && (await whileDatabaseDown(() => statusOf(db, b.recallId))) === 'cancelled')
             return { sent, after, done: false };
@@ -297,7 +299,7 @@ async function dueMessages(db: Db, b: MessageBatch, after: string | null) {
       )
       .where(and(eq(recallParties.recallId, b.recallId), after === null ? undefined : gt(recallParties.customerId, after)))
       .orderBy(asc(recallParties.customerId))
-      .limit(messagesPerCall);
+      .limit(Math.min(messagesPerCall, b.parties ?? partiesPerActivity));
     return rows.map((r) => ({ ...r, noticeId: `${b.recallId}:${r.customerId}`, pending: r.sentAt === null }));
   }
   const rows = await db
@@ -321,7 +323,7 @@ async function dueMessages(db: Db, b: MessageBatch, after: string | null) {
       ),
     )
     .orderBy(asc(recallNotices.customerId))
-    .limit(messagesPerCall);
+    .limit(Math.min(messagesPerCall, b.parties ?? partiesPerActivity));
   return rows;
 }
 

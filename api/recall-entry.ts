@@ -39,7 +39,7 @@ export async function checkRecall(db: Db, request: RecallRequest): Promise<void>
 }
 
 export async function submitRecall(
-  deps: { client: Client; taskQueue: string; answerWithinMs: number; historyEventLimit?: number },
+  deps: { client: Client; taskQueue: string; answerWithinMs: number; historyEventLimit?: number; partiesPerActivity?: number },
   recallId: string,
   request: RecallRequest,
   o: { idempotencyKey: string | null; createdBy: string },
@@ -57,7 +57,13 @@ export async function submitRecall(
     startWorkflowOperation: new WithStartWorkflowOperation<RecallWorkflow>(recallWorkflowType, {
       workflowId: recallWorkflowId(recallId),
       taskQueue: deps.taskQueue,
-      args: [{ recallId, ...(deps.historyEventLimit ? { historyEventLimit: deps.historyEventLimit } : {}) }],
+      args: [
+        {
+          recallId,
+          ...(deps.historyEventLimit ? { historyEventLimit: deps.historyEventLimit } : {}),
+          ...(deps.partiesPerActivity ? { partiesPerActivity: deps.partiesPerActivity } : {}),
+        },
+      ],
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });

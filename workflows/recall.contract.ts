@@ -20,6 +20,8 @@ export interface RecallInput {
   recallId: string;
   /** Continue as new past this many history events (besides when Temporal suggests it); tests set it low. */
   historyEventLimit?: number;
+  /** Parties one batch activity takes (5,000 when unset); tests set it low to cross batches with few parties. */
+  partiesPerActivity?: number;
   /** Where the last run stood, when this one continues it. */
   carried?: RecallCarried;
 }

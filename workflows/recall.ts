@@ -78,7 +78,7 @@ interface Assessment {
   rationale?: string;
 }
 
-export async function recall({ recallId, carried, historyEventLimit }: RecallInput): Promise<RecallStatus> {
+export async function recall({ recallId, carried, historyEventLimit, partiesPerActivity }: RecallInput): Promise<RecallStatus> {
   const workflowId = workflowInfo().workflowId;
   const write = writesInOrder({ survivesCancel: true });
   const inbox = createInbox({
@@ -416,7 +416,12 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
     for (;;) {
       if (status === 'cancelled' && b.kind !== 'retraction') return giveUp();
       if (b.kind !== 'reminder' && historyFull()) await continueAsNew();
-      const sent = await persistently(what, () => outside.sendRecallMessages({ recallId, ...b, after: p.after }), actions);
+      const sent = await persistently(
+        what,
+        () =>
+          outside.sendRecallMessages({ recallId, ...b, after: p.after, ...(partiesPerActivity ? { parties: partiesPerActivity } : {}) }),
+        actions,
+      );
       if (!sent) return giveUp();
       p.after = sent.after;
       if (sent.done) {
@@ -482,6 +487,7 @@ export async function recall({ recallId, carried, historyEventLimit }: RecallInp
     return makeContinueAsNewFunc<RecallWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes })({
       recallId,
       historyEventLimit,
+      partiesPerActivity,
       carried: next,
     });
   }

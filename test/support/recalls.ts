@@ -28,12 +28,18 @@ export async function startRecall(
   request: RecallRequest,
   historyEventLimit?: number,
   idempotencyKey: string = randomUUID(),
+  partiesPerActivity?: number,
 ) {
   const recallId = recallIdFor(request, idempotencyKey, 'test');
-  const answer = await submitRecall({ client, taskQueue, answerWithinMs: 60_000, historyEventLimit }, recallId, request, {
-    idempotencyKey: null,
-    createdBy: 'test',
-  });
+  const answer = await submitRecall(
+    { client, taskQueue, answerWithinMs: 60_000, historyEventLimit, partiesPerActivity },
+    recallId,
+    request,
+    {
+      idempotencyKey: null,
+      createdBy: 'test',
+    },
+  );
   if (answer === 'pending') throw new Error(`recall ${recallId} was not recorded within a minute`);
   return driveRecall(client, recallId);
 }
