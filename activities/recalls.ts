@@ -214,7 +214,10 @@ export function recallActivities(db: Db, notification: NotificationSystem, regul
             const byMethod = new Map<string, string[]>();
             for (const d of delivered) {
               const noticeId = noticeOf.get(d.id);
-              if (noticeId) byMethod.set(d.method, [...(byMethod.get(d.method) ?? []), noticeId]);
+              if (!noticeId) continue;
+              const ids = byMethod.get(d.method) ?? [];
+              ids.push(noticeId);
+              byMethod.set(d.method, ids);
             }
             for (const [method, ids] of byMethod) await whileDatabaseDown(() => markSent(db, b, ids, method, new Date()));
             const taken = new Set([...byMethod.values()].flat());

@@ -63,7 +63,6 @@ export const noticeResponseRequest = z
     path: ['quantity'],
   })
   .meta({ id: 'RecallNoticeResponse' });
-export type NoticeResponseRequest = z.infer<typeof noticeResponseRequest>;
 
 export const recallCommandBodies = {
   cancel: z.object({ reason: z.string().min(1).max(2000).describe('Why the recall was raised in error') }).strict(),

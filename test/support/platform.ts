@@ -45,6 +45,18 @@ Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL?.toUpper
 
 export const workflowBundle = () => ({ code: readFileSync(inject('workflowBundlePath'), 'utf8') });
 
+/** A worker of a test file's own: its task queue, the tests' workflow bundle; `stop` shuts it down and waits for it. */
+export async function startFileWorker(connection: NativeConnection, taskQueue: string, activities: object) {
+  const worker = await Worker.create({ connection, taskQueue, workflowBundle: workflowBundle(), activities });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
 export async function startTestPlatform(
   o: {
     worker?: boolean;

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ActivationSimulator } from '../../activities/adapters/activation.js';
@@ -16,31 +15,27 @@ import { loadCaseView } from '../../db/views.js';
 import { defaultCalendars } from '../../catalog/sla.js';
 import { startCase, ticketRequest } from '../support/cases.js';
 import { caseSearchAttributes } from '../../workflows/case.contract.js';
-import { eventually, workflowBundle } from '../support/platform.js';
+import { eventually, startFileWorker } from '../support/platform.js';
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 
 let env: TestWorkflowEnvironment;
 let database: Database;
 const taskQueue = `cases-${randomUUID()}`;
-let worker: Worker;
-let running: Promise<void>;
+let worker: Awaited<ReturnType<typeof startFileWorker>> | undefined;
 const days = (d: number) => d * 24 * 3600_000;
 const hours = (h: number) => h * 3600_000;
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
   database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
+  worker = await startFileWorker(
+    env.nativeConnection,
     taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: createActivities({ db: database.db, activation: new ActivationSimulator(), billing: new PullBillingSystem() }),
-  });
-  running = worker.run();
+    createActivities({ db: database.db, activation: new ActivationSimulator(), billing: new PullBillingSystem() }),
+  );
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await worker?.stop();
   await database?.close();
   await env?.teardown();
 });

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivationSimulator, type ActivationRequest, type DeactivationRequest } from '../../activities/adapters/activation.js';
@@ -30,7 +29,7 @@ import {
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { acceptanceUpdate, cancelOrderUpdate, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
 import { datahostRequest, optionalOf, orderIdOf, startOrder } from '../support/orders.js';
-import { defaultOrderSettings, workflowBundle } from '../support/platform.js';
+import { defaultOrderSettings, startFileWorker } from '../support/platform.js';
 import { tcpGate } from '../support/tcp-gate.js';
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 
@@ -83,8 +82,7 @@ let gate: Awaited<ReturnType<typeof tcpGate>>;
 const activation = new FaultyActivation({ latencyMs: 0, failureRate: 0 });
 const billing = new FaultyBilling();
 const taskQueue = `fallout-${randomUUID()}`;
-let worker: Worker;
-let running: Promise<void>;
+let worker: Awaited<ReturnType<typeof startFileWorker>> | undefined;
 const operator = { keyId: 'op-1', role: 'backoffice', groups: ['fallout'] };
 const minutes = (m: number) => m * 60_000;
 const hours = (h: number) => h * 3600_000;
@@ -99,17 +97,10 @@ beforeAll(async () => {
   const server = new URL(scratch.url);
   gate = await tcpGate({ host: server.hostname, port: Number(server.port || 5432) });
   workerDatabase = await openDatabase({ url: gate.through(scratch.url), poolSize: 4, dataDir: '.data/test' });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: createActivities({ db: workerDatabase.db, activation, billing }),
-  });
-  running = worker.run();
+  worker = await startFileWorker(env.nativeConnection, taskQueue, createActivities({ db: workerDatabase.db, activation, billing }));
 }, 120_000);
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await worker?.stop();
   await workerDatabase?.close();
   await gate?.stop();
   await database?.close();

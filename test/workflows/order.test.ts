@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ActivationSimulator, type ActivationRequest } from '../../activities/adapters/activation.js';
@@ -15,7 +14,7 @@ import { activations, notifications, productOrders, serviceInstances, tasks } fr
 import { acceptanceUpdate, rfbAcknowledgementUpdate } from '../../workflows/order.contract.js';
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { datahostRequest, optionalOf, orderIdOf, startOrder } from '../support/orders.js';
-import { defaultOrderSettings, workflowBundle } from '../support/platform.js';
+import { defaultOrderSettings, startFileWorker } from '../support/platform.js';
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 
 /** The activation system activates, then its answer is lost the first time per key: the retry case. */
@@ -38,24 +37,20 @@ let env: TestWorkflowEnvironment;
 let database: Database;
 const activation = new LossyActivationSystem();
 const taskQueue = `orders-${randomUUID()}`;
-let worker: Worker;
-let running: Promise<void>;
+let worker: Awaited<ReturnType<typeof startFileWorker>> | undefined;
 const operator = { keyId: 'op-1', role: 'backoffice', groups: ['provisioning', 'web-marketing', 'fallout'] };
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
   database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
+  worker = await startFileWorker(
+    env.nativeConnection,
     taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: createActivities({ db: database.db, activation, billing: new PullBillingSystem() }),
-  });
-  running = worker.run();
+    createActivities({ db: database.db, activation, billing: new PullBillingSystem() }),
+  );
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await worker?.stop();
   await database?.close();
   await env?.teardown();
 });

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ActivationSimulator } from '../../activities/adapters/activation.js';
@@ -27,15 +26,14 @@ import { recordNoticeResponse } from '../../db/recalls.js';
 import { recallNotices, recallReports, recalls, tasks } from '../../db/schema.js';
 import { seedParties } from '../../db/seed/parties.js';
 import type { NoticeResponse } from '../../domain/vocabulary.js';
-import { workflowBundle } from '../support/platform.js';
+import { startFileWorker } from '../support/platform.js';
 import { historyLengths, productSafetyOfficer, startRecall, webSpaceRecall } from '../support/recalls.js';
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 
 let env: TestWorkflowEnvironment;
 let database: Database;
 const taskQueue = `recalls-${randomUUID()}`;
-let worker: Worker;
-let running: Promise<void>;
+let worker: Awaited<ReturnType<typeof startFileWorker>> | undefined;
 const day = 24 * 3600_000;
 
 /**
@@ -89,24 +87,21 @@ const regulator = new RefusingRegulator();
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
   database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
+  worker = await startFileWorker(
+    env.nativeConnection,
     taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: createActivities({
+    createActivities({
       db: database.db,
       activation: new ActivationSimulator(),
       billing: new PullBillingSystem(),
       notification,
       regulator,
     }),
-  });
-  running = worker.run();
+  );
 });
 afterAll(async () => {
   notification.open();
-  worker?.shutdown();
-  await running;
+  await worker?.stop();
   await database?.close();
   await env?.teardown();
 });

@@ -4,31 +4,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestActivities } from '../support/activities.js';
-import { workflowBundle } from '../support/platform.js';
+import { startFileWorker } from '../support/platform.js';
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 import { deadlineSubject, proceed } from '../support/workflows.js';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let worker: Awaited<ReturnType<typeof startFileWorker>> | undefined;
 const taskQueue = `time-${randomUUID()}`;
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: createTestActivities(),
-  });
-  running = worker.run();
+  worker = await startFileWorker(env.nativeConnection, taskQueue, createTestActivities());
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await worker?.stop();
   await env?.teardown();
 });
 
