@@ -11,7 +11,7 @@ import { PullBillingSystem } from '../../activities/adapters/billing.js';
 import { NotificationSimulator, type RecallMessage } from '../../activities/adapters/notification.js';
 import { RegulatorSimulator, type RecallReport } from '../../activities/adapters/regulator.js';
 import { ApplicationFailure } from '@temporalio/activity';
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { taskActionUpdate } from '../../workflows/inbox.contract.js';
 import {
   recallCommandUpdate,
@@ -31,6 +31,12 @@ import { historyLengths, productSafetyOfficer, startRecall, webSpaceRecall } fro
 import { timeSkippingEnvironment } from '../support/time-skipping.js';
 
 let env: TestWorkflowEnvironment;
+/**
+ * A plain client: the environment's own lets the server skip time while it awaits a result, and
+ * a jump while a workflow task runs local activities can time that task out on the time-skipping
+ * server ('invalid history builder state for action'). Time moves only by env.sleep here.
+ */
+let client: Client;
 let database: Database;
 const taskQueue = `recalls-${randomUUID()}`;
 let worker: Awaited<ReturnType<typeof startFileWorker>> | undefined;
@@ -86,6 +92,7 @@ const regulator = new RefusingRegulator();
 
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
+  client = new Client({ connection: env.connection });
   database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
   worker = await startFileWorker(
     env.nativeConnection,
@@ -134,7 +141,7 @@ const respond = async (recallId: string, customers: string[], response: NoticeRe
 const taskOf = async (id: string) => (await database.db.select().from(tasks).where(eq(tasks.id, id)))[0];
 /** Ends a recall a test is done with. */
 const driveEnd = async (recallId: string) => {
-  const handle = env.client.workflow.getHandle(recallWorkflowId(recallId));
+  const handle = client.workflow.getHandle(recallWorkflowId(recallId));
   await handle.executeUpdate(recallCommandUpdate, { args: [{ command: 'cancel', actor: 'test', reason: 'test over' }] });
   expect(await handle.result()).toBe('cancelled');
 };
@@ -142,7 +149,7 @@ const driveEnd = async (recallId: string) => {
 describe('recall from initiation to termination (APQC 6.4)', () => {
   it('notifies every party once, reminds non-responders only, reports every 2 weeks, and ends once the checks reach 100%', async () => {
     const { customers, serviceIds } = await parties(300);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds));
     const [row] = await database.db.select().from(recalls).where(eq(recalls.id, r.recallId));
     expect(row).toMatchObject({ status: 'assessing', affected: 300, quantity: 300 });
 
@@ -234,7 +241,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
 
   it('cancelled mid-notification: the batch in flight ends, nobody else is notified, and everyone notified is told it is withdrawn', async () => {
     const { customers, serviceIds } = await parties(2_000);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds));
     await r.until((s) => s.openTaskIds.length === 1);
     const before = notification.received;
     notification.gateAfter = notification.calls + 2;
@@ -260,7 +267,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
 
   it('puts a notification system that refuses before product safety, and sends on when they retry', async () => {
     const { customers, serviceIds } = await parties(20);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds));
     await r.until((s) => s.openTaskIds.length === 1);
     notification.refusing = 'unknown sender domain';
     try {
@@ -288,7 +295,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
 
   it('continues as new to keep each history short, and goes on where it stood', async () => {
     const { customers, serviceIds } = await parties(40);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds), 80);
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds), 80);
     const firstRun = (await r.handle.describe()).runId;
     await r.until((s) => s.openTaskIds.length === 1);
     await r.complete(`${r.recallId}:hazard`, { likelihood: 'unlikely', consequence: 'temporary', class: 'III' });
@@ -302,7 +309,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
     const s = await r.until((x) => x.reportsFiled >= 2 && x.run > 1);
     expect(s.reminderRounds).toBeGreaterThanOrEqual(4);
     // Each run's history stayed near the limit.
-    const runs = await historyLengths(env.client, r.handle.workflowId, firstRun);
+    const runs = await historyLengths(client, r.handle.workflowId, firstRun);
     expect(runs.length).toBe(s.run);
     for (const length of runs) expect(length).toBeLessThan(200);
     // Reminders went only to those that never answered, one per round, across runs.
@@ -314,7 +321,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
 
   it('records each delivery on its own notice whatever order the system answers in, and sends again what it did not take', async () => {
     const { customers, serviceIds } = await parties(20);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds));
     await r.until((s) => s.openTaskIds.length === 1);
     notification.answers = 'reversed';
     try {
@@ -330,7 +337,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
     const ids = [r.recallId];
     for (const answers of ['lastLeftOut', 'firstTwiceLastLeftOut'] as const) {
       const next = await parties(20);
-      const q = await startRecall(env.client, taskQueue, webSpaceRecall(next.serviceIds));
+      const q = await startRecall(client, taskQueue, webSpaceRecall(next.serviceIds));
       await q.until((s) => s.openTaskIds.length === 1);
       notification.answers = answers;
       await q.complete(`${q.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
@@ -348,13 +355,14 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
 
   it('keeps monitoring while a refused status report waits on product safety, who may file it by hand', async () => {
     const { serviceIds } = await parties(10);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds));
     await r.until((s) => s.openTaskIds.length === 1);
     await r.complete(`${r.recallId}:hazard`, { likelihood: 'remote', consequence: 'serious', class: 'II' });
     await r.until((s) => s.status === 'monitoring');
     regulator.refusing = 'figures schema v2 required';
     try {
-      await env.sleep(21 * day + 60_000);
+      // To the report's time, not past it: the server does not jump while its fallout task opens.
+      await env.sleep(21 * day);
       const stuck = await r.until((s) => s.openTaskIds.some((id) => id.includes(':fallout:')));
       const fallout = stuck.openTaskIds.find((id) => id.includes(':fallout:'))!;
       expect((await taskOf(fallout))!.title).toContain('filing report 1 failed');
@@ -373,7 +381,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
 
   it('does not take parties that declined for effectiveness checks done', async () => {
     const { customers, serviceIds } = await parties(20);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds));
     await r.until((s) => s.openTaskIds.length === 1);
     await r.complete(`${r.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
     await r.until((s) => s.status === 'monitoring');
@@ -387,7 +395,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
 
   it('acts on a termination decided in the first workflow task of a run continued as new', async () => {
     const { serviceIds } = await parties(10);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds));
     await r.until((s) => s.openTaskIds.length === 1);
     await r.complete(`${r.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
     await r.until((s) => s.status === 'monitoring');
@@ -422,7 +430,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
       runs: 1,
     };
     await r.handle.terminate('the test stands in for continue-as-new');
-    await env.client.workflow.executeUpdateWithStart(taskActionUpdate, {
+    await client.workflow.executeUpdateWithStart(taskActionUpdate, {
       args: [{ taskId, action: 'complete', actor: productSafetyOfficer, outcome: { approved: true } }],
       startWorkflowOperation: new WithStartWorkflowOperation<RecallWorkflow>(recallWorkflowType, {
         workflowId: recallWorkflowId(r.recallId),
@@ -436,7 +444,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
 
   it('finishes the retractions of a cancel that spans runs, each party told once', async () => {
     const { customers, serviceIds } = await parties(200);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds), 12, undefined, 25);
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds), 12, undefined, 25);
     await r.until((s) => s.openTaskIds.length === 1);
     await r.complete(`${r.recallId}:hazard`, { likelihood: 'remote', consequence: 'serious', class: 'II' });
     await r.until((s) => s.status === 'monitoring', 60_000);
@@ -450,7 +458,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
 
   it('files no status report a cancel made moot: the retractions wait on nobody', async () => {
     const { customers, serviceIds } = await parties(10);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds));
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds));
     await r.until((s) => s.openTaskIds.length === 1);
     await r.complete(`${r.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
     await r.until((s) => s.status === 'monitoring');
@@ -482,14 +490,15 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
   it('starts the next reminder round at the first party when people skipped one that failed half-way', async () => {
     // More parties than one activity takes (25 here, 5,000 by default): the round fails in its second activity.
     const { customers, serviceIds } = await parties(60);
-    const r = await startRecall(env.client, taskQueue, webSpaceRecall(serviceIds), undefined, undefined, 25);
+    const r = await startRecall(client, taskQueue, webSpaceRecall(serviceIds), undefined, undefined, 25);
     await r.until((s) => s.openTaskIds.length === 1);
     await r.complete(`${r.recallId}:hazard`, { likelihood: 'likely', consequence: 'serious', class: 'I' });
     await r.until((s) => s.status === 'monitoring');
     const boundary = customers[24]!;
     notification.refuse = (m) => m[0]!.recallId === r.recallId && m[0]!.id.endsWith(':reminder:1') && m[0]!.customerId > boundary;
     try {
-      await env.sleep(3 * day + 60_000);
+      // To the round's time, not past it: the server does not jump while its fallout task opens.
+      await env.sleep(3 * day);
       const stuck = await r.until((s) => s.openTaskIds.some((id) => id.includes(':fallout:')));
       await r.complete(
         stuck.openTaskIds.find((id) => id.includes(':fallout:'))!,
