@@ -7,6 +7,7 @@ import { heartbeating } from './heartbeat.js';
 import {
   cancellationIdFor,
   cancellationStates,
+  milestoneAt,
   type CancellationState,
   type MilestoneName,
   type MilestoneRecord,
@@ -47,6 +48,16 @@ async function recordOrderEvents(
     })),
   ];
   if (events.length > 0) await tx.insert(orderEvents).values(events);
+}
+
+type StepPolicies = Pick<FalloutPolicyRow, 'id' | 'errorCode' | 'first' | 'second'>[];
+
+function policiesOf(executor: Db, step: FalloutStep): Promise<StepPolicies> {
+  return executor
+    .select({ id: falloutPolicies.id, errorCode: falloutPolicies.errorCode, first: falloutPolicies.first, second: falloutPolicies.second })
+    .from(falloutPolicies)
+    .where(eq(falloutPolicies.step, step))
+    .orderBy(asc(falloutPolicies.id)) as Promise<StepPolicies>;
 }
 
 export function orderActivities(db: Db, activation: ActivationSystem, billing: BillingSystem) {
@@ -287,8 +298,14 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
      * contact, then writes the order. Idempotent; a conflict that a retry cannot cure (a unique
      * key taken by another order) fails for good instead of retrying forever.
      */
-    async recordOrder(s: SubmitOrder, milestones: Milestones): Promise<{ customerId: string }> {
-      return conflictIsFinal(() => writeOrder(s, milestones), `Order ${s.orderId}`, 'ORDER_CONFLICT');
+    async recordOrder(
+      s: SubmitOrder,
+      milestones: Milestones,
+      /** The step that starts with the order (phase 1's deadline): its fallout rows come back with it. */
+      policiesFor?: FalloutStep,
+    ): Promise<{ customerId: string; policies?: StepPolicies }> {
+      const recorded = await conflictIsFinal(() => writeOrder(s, milestones), `Order ${s.orderId}`, 'ORDER_CONFLICT');
+      return policiesFor ? { ...recorded, policies: await policiesOf(db, policiesFor) } : recorded;
     },
 
     async recordAcceptance(a: {
@@ -312,8 +329,18 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
      * system activated but its answer was lost. It heartbeats, so a cancelled order reaches it:
      * the calls already sent still finish and are recorded, and the workflow waits for that.
      */
-    async activatePhase(p: { orderId: string; phase: 1 | 2; steps: PlanStep[] }): Promise<{ activated: number }> {
-      return heartbeating((context) => activate(p, context.info.attempt));
+    async activatePhase(p: {
+      orderId: string;
+      phase: 1 | 2;
+      steps: PlanStep[];
+      /** The phase's milestone as the workflow holds it: written done here, saving the order a write of its own. */
+      milestone?: { name: MilestoneName; record: MilestoneRecord };
+    }): Promise<{ activated: number; milestone?: MilestoneRecord }> {
+      const activated = await heartbeating((context) => activate(p, context.info.attempt));
+      if (!p.milestone) return activated;
+      const record = milestoneAt(p.milestone.record, 'done', new Date());
+      await whileDatabaseDown(() => updateOrder({ orderId: p.orderId, milestones: { [p.milestone!.name]: record } }));
+      return { ...activated, milestone: record };
     },
 
     /**
@@ -376,17 +403,25 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
     },
 
     /** The fallout table's rows for a step, read as the step starts: a change applies from the next step on. */
-    async falloutPoliciesFor(q: { step: FalloutStep }): Promise<Pick<FalloutPolicyRow, 'id' | 'errorCode' | 'first' | 'second'>[]> {
-      return db
-        .select({
-          id: falloutPolicies.id,
-          errorCode: falloutPolicies.errorCode,
-          first: falloutPolicies.first,
-          second: falloutPolicies.second,
-        })
-        .from(falloutPolicies)
-        .where(eq(falloutPolicies.step, q.step))
-        .orderBy(asc(falloutPolicies.id)) as Promise<Pick<FalloutPolicyRow, 'id' | 'errorCode' | 'first' | 'second'>[]>;
+    async falloutPoliciesFor(q: { step: FalloutStep }): Promise<StepPolicies> {
+      return policiesOf(db, q.step);
+    },
+
+    /**
+     * A step starts: what it shows (its milestone, the order's state) is written and its rows of
+     * the fallout table are read in one call, instead of one local activity for each.
+     */
+    async beginStep(b: {
+      orderId: string;
+      step: FalloutStep;
+      state?: OrderState;
+      milestones?: Partial<Milestones>;
+    }): Promise<StepPolicies> {
+      if (!b.state && !b.milestones) return policiesOf(db, b.step);
+      return db.transaction(async (tx) => {
+        await updateOrder(b, tx);
+        return policiesOf(tx, b.step);
+      });
     },
 
     /**

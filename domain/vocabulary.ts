@@ -40,6 +40,13 @@ export interface MilestoneRecord {
 }
 export type Milestones = Record<MilestoneName, MilestoneRecord>;
 
+/** A milestone moved to `status` at `at`: done after its deadline is marked missed. */
+export function milestoneAt(record: MilestoneRecord, status: MilestoneStatus, at: Date, detail?: string): MilestoneRecord {
+  const next: MilestoneRecord = { ...record, status, at: at.toISOString(), ...(detail ? { detail } : {}) };
+  if (next.deadline && status === 'done' && at.getTime() > Date.parse(next.deadline)) next.deadlineMissed = true;
+  return next;
+}
+
 /** How a catalogue component is provisioned: the plan is data (design section 3). */
 export const fulfilments = ['auto-phase-1', 'auto-phase-2', 'manual'] as const;
 export type Fulfilment = (typeof fulfilments)[number];

@@ -131,7 +131,24 @@ export const retiredHistories = [
   { file: 'order-fallout-cancel-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-99644BE8DDB46D96' },
   { file: 'order-deadline-missed-v5-phase-2-only-when-delivered.json', workflowId: 'order-ORD-EB5D71B044E00C86' },
   { file: 'order-cancelled-midflow-v6-cancel-as-request.json', workflowId: 'order-ORD-3DC265783CEA9AD4' },
-  { file: 'order-cancelled-mid-activation-v6-cancel-as-request.json', workflowId: 'order-ORD-AF2EA6CFF904907E' },
+  { file: 'order-cancelled-mid-activation-v6-cancel-as-request.json', workflowId: 'order-ORD-AF2EA6CFF904907E' }, // Before patched('order-steps-write-milestones'): each step's milestone and fallout rows were a write of their own.
+  { file: 'order-completed-v7-fallout-policies.json', workflowId: 'order-ORD-9AE1B6F2B15D9A45' },
+  { file: 'order-fallout-retry-v7-fallout-policies.json', workflowId: 'order-ORD-48E9E04CEC22B37E' },
+  { file: 'order-fallout-skip-v7-fallout-policies.json', workflowId: 'order-ORD-3F6DCD10F1AE6BD9' },
+  { file: 'order-fallout-cancel-v7-fallout-policies.json', workflowId: 'order-ORD-99644BE8DDB46D96' },
+  { file: 'order-cancelled-midflow-v7-fallout-policies.json', workflowId: 'order-ORD-3DC265783CEA9AD4' },
+  { file: 'order-cancelled-mid-activation-v7-fallout-policies.json', workflowId: 'order-ORD-AF2EA6CFF904907E' },
+  { file: 'order-deadline-missed-v7-fallout-policies.json', workflowId: 'order-ORD-EB5D71B044E00C86' },
+  { file: 'order-phase-2-after-rfb-1-v7-fallout-policies.json', workflowId: 'order-ORD-505C91722E96BB71' },
+  { file: 'order-fallout-retry-by-rule-v7-fallout-policies.json', workflowId: 'order-ORD-A90F0A47D866D61F' },
+  { file: 'order-activation-refused-skip-v7-fallout-policies.json', workflowId: 'order-ORD-456016A95173BA4F' },
+  { file: 'order-acceptance-no-answer-v7-fallout-policies.json', workflowId: 'order-ORD-689978172E0513CF' },
+  { file: 'order-rfb-no-answer-skip-v7-fallout-policies.json', workflowId: 'order-ORD-5D05C5FB6360AF5F' },
+  { file: 'order-billing-down-retry-v7-fallout-policies.json', workflowId: 'order-ORD-3B59F02A67467EB8' },
+  { file: 'order-deadline-cancel-v7-fallout-policies.json', workflowId: 'order-ORD-7A4DD4FFBA957F3F' },
+  { file: 'order-compensation-fallout-retry-v7-fallout-policies.json', workflowId: 'order-ORD-582CB42CAD8F4B24' },
+  { file: 'order-compensation-given-up-v7-fallout-policies.json', workflowId: 'order-ORD-2C51A3FECE2E9E6B' },
+  { file: 'order-policy-abort-v7-fallout-policies.json', workflowId: 'order-ORD-FCF638AC7DD63944' },
 ];
 
 /**
