@@ -62,18 +62,19 @@ const remote = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', 
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', localRetryThreshold: '10 seconds', retry: dbRetry });
 const { compensateOrder } = remote;
 
-/** Activation retries a while (the activation system may be briefly down), then goes to fallout. */
-const activation: ActivityOptions = {
-  // Long enough to ride out a database blip inside the attempt (activities/database.ts).
+/**
+ * Calls to an external system retry for a time, then go to fallout. By time, not by a count of
+ * attempts: an attempt whose worker died (noticed by its heartbeat within 10 s) is retried at
+ * once, and a few worker kills must not spend a budget meant for a system that keeps failing.
+ * Each attempt may take 10 minutes, to ride out a database blip inside it (activities/database.ts).
+ */
+const externalCall = (nonRetryableErrorTypes: string[]): ActivityOptions => ({
   startToCloseTimeout: '10 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['ActivationRejected'],
-  },
-};
+  scheduleToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
+});
+/** Activation retries a while (the activation system may be briefly down), then goes to fallout. */
+const activation = externalCall(['ActivationRejected']);
 /** Before patched('order-side-effects-settle'): a cancel left a running activation behind. */
 const abandonedOnCancel = proxyActivities<Activities>(activation);
 /**
@@ -88,18 +89,13 @@ const settledOnCancel = proxyActivities<Activities>({
 
 /**
  * Billing calls and compensation retry a while, then go to fallout (BILLING_UNAVAILABLE,
- * COMPENSATION_FAILED) instead of retrying forever behind a live-looking order.
+ * COMPENSATION_FAILED) instead of retrying forever behind a live-looking order. They heartbeat,
+ * so a worker dying under them is noticed in seconds, not after the 10 minutes.
  */
-const bounded = (startToCloseTimeout: string, nonRetryableErrorTypes: string[], heartbeatTimeout?: string) =>
-  proxyActivities<Activities>({
-    startToCloseTimeout,
-    heartbeatTimeout,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
-  });
-// Long enough to ride out a database blip inside the attempt; heartbeats notice a dead worker.
-const billingCall = bounded('10 minutes', ['BillingRejected'], '10 seconds');
-// Heartbeats: a worker dying mid-compensation is noticed in seconds, not after the 10 minutes.
-const compensation = bounded('10 minutes', ['ActivationRejected', 'BillingRejected'], '10 seconds');
+const bounded = (nonRetryableErrorTypes: string[]) =>
+  proxyActivities<Activities>({ ...externalCall(nonRetryableErrorTypes), heartbeatTimeout: '10 seconds' });
+const billingCall = bounded(['BillingRejected']);
+const compensation = bounded(['ActivationRejected', 'BillingRejected']);
 
 class OrderCancelled extends Error {}
 

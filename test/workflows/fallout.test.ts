@@ -147,7 +147,7 @@ async function startFaulty(components: string[], fault: Set<string>) {
 describe('fallout by policy', () => {
   it('activation down through its retries: retried by rule after the back-off, healed without a task', async () => {
     const o = await startFaulty([], activation.down);
-    await env.sleep(minutes(5)); // the activity's own five attempts
+    await env.sleep(minutes(16)); // the activity's own 15 minutes of retries
     const retrying = await o.until((s) => s.step.startsWith('retrying activation1'));
     expect(retrying.step).toContain('policy activation.ACTIVATION_FAILED');
     expect(retrying.state).toBe('inProgress');
@@ -237,7 +237,7 @@ describe('fallout by policy', () => {
   it('billing down through the send retries: sent again by rule once billing is back, no task', async () => {
     const o = await startFaulty([], billing.down);
     await accept(o, 1);
-    await env.sleep(minutes(5));
+    await env.sleep(minutes(16)); // the send's own 15 minutes of retries
     const retrying = await o.until((s) => s.step.startsWith('retrying rfb1'));
     expect(retrying.step).toContain('BILLING_UNAVAILABLE');
     billing.down.delete(o.orderId);

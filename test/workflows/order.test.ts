@@ -221,7 +221,8 @@ describe('order workflow, on the clock', () => {
     const request = { ...datahostRequest([], taxId), externalId: taxId }; // a fixed order id, known before the start
     activation.down.add(await orderIdOf(database.db, request));
     const o = await startOrder(env.client, database.db, taskQueue, request, defaultOrderSettings);
-    await env.sleep(hours(1)); // lets the activity's retry back-off pass: five attempts, then fallout
+    // The activity's 15 minutes of retries, then the policy's two retries (after 15 and 30 minutes), each of 15 minutes.
+    await env.sleep(hours(2));
     const held = await o.until((s) => s.state === 'held' && s.openTaskIds.length === 1);
     expect(held.step).toBe('fallout: activation1');
     const [task] = await database.db.select().from(tasks).where(eq(tasks.id, held.openTaskIds[0]!));
