@@ -32,6 +32,12 @@ const temporalEnv = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(40),
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * How long a workflow task waits on this worker's sticky queue before any worker may take it.
+   * The SDK's 10 s was the delay every workflow of a killed worker paid; a live worker, even a
+   * busy one on 2 cores, polls its sticky queue well within 3 s.
+   */
+  WORKER_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3_000),
   /** Where the SDK runtime's own Prometheus exporter listens (the worker's metrics). */
   WORKER_METRICS_ADDRESS: z
     .string()
@@ -69,6 +75,7 @@ export function loadTemporalConfig(env: NodeJS.ProcessEnv = process.env) {
       maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       shutdownGraceTimeMs: e.WORKER_SHUTDOWN_GRACE_MS,
+      stickyQueueTimeoutMs: e.WORKER_STICKY_TIMEOUT_MS,
       metricsAddress: e.WORKER_METRICS_ADDRESS,
     },
   };

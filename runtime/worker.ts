@@ -70,6 +70,7 @@ export async function createWorkers(o: WorkerSetOptions) {
         maxConcurrentActivityTaskExecutions: o.config.worker.maxConcurrentActivityTaskExecutions,
         maxConcurrentWorkflowTaskExecutions: o.config.worker.maxConcurrentWorkflowTaskExecutions,
         shutdownGraceTime: o.config.worker.shutdownGraceTimeMs,
+        stickyQueueScheduleToStartTimeout: o.config.worker.stickyQueueTimeoutMs,
       }),
     ),
   );
