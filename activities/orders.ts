@@ -157,7 +157,33 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
     }
   }
 
+  /**
+   * Calls an earlier attempt recorded as sent and never answered: its worker stopped under it.
+   * This attempt sends them again under the same keys (the system takes each once), so they are
+   * settled as failed, saying why, rather than left `sent` for ever.
+   */
+  async function settleLostCalls(orderId: string, action: 'activate' | 'deactivate', attempt: number) {
+    if (attempt === 1) return;
+    await whileDatabaseDown(() =>
+      db
+        .update(activations)
+        .set({
+          status: 'failed',
+          result: sql`jsonb_build_object('error', 'no answer recorded: the worker of attempt ' || ${activations.attempt} || ' stopped; attempt ' || ${attempt}::int || ' sent it again')`,
+        })
+        .where(
+          and(
+            eq(activations.orderId, orderId),
+            eq(activations.action, action),
+            eq(activations.status, 'sent'),
+            sql`${activations.attempt} < ${attempt}`,
+          ),
+        ),
+    );
+  }
+
   async function activate(p: { orderId: string; phase: 1 | 2; steps: PlanStep[] }, attempt: number): Promise<{ activated: number }> {
+    await settleLostCalls(p.orderId, 'activate', attempt);
     const keys = p.steps.map((s) => `${p.orderId}:${s.key}:activate`);
     // Configuration travels once per item (in the order's items), not with every plan step.
     const items = await whileDatabaseDown(() =>
@@ -203,6 +229,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
    * again. Each is recorded like an activation.
    */
   async function deactivateSent(orderId: string, attempt: number) {
+    await settleLostCalls(orderId, 'deactivate', attempt);
     const rows = await db.select().from(activations).where(eq(activations.orderId, orderId)).orderBy(desc(activations.createdAt));
     const done = new Set(rows.filter((r) => r.action === 'deactivate' && r.status === 'succeeded').map((r) => r.idempotencyKey));
     const sent = [...new Map(rows.filter((r) => r.action === 'activate').map((r) => [r.idempotencyKey, r])).values()];

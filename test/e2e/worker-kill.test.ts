@@ -6,7 +6,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { datahost } from '../../catalog/datahost.js';
+import { activations } from '../../db/schema.js';
 import { startLoopback } from '../support/loopback.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { startWorkerProcess } from '../support/worker-processes.js';
@@ -105,5 +107,12 @@ describe('a worker killed mid-compensation', () => {
     }
     const order = (await p.app.inject({ method: 'GET', url: `/api/v1/productOrders/${id}`, headers: agent })).json();
     expect(order.state).toBe('cancelled');
+    // The killed attempt's calls were sent again by the next; none of its rows is left `sent`.
+    const rows = await p.database.db.select().from(activations).where(eq(activations.orderId, id));
+    expect(rows.filter((r) => r.status === 'sent')).toEqual([]);
+    const lost = rows.filter((r) => r.status === 'failed');
+    expect(lost.length).toBeGreaterThan(0);
+    for (const r of lost)
+      expect((r.result as { error: string }).error).toMatch(/the worker of attempt \d+ stopped; attempt \d+ sent it again/);
   });
 });
