@@ -6,6 +6,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.js';
+import { apiConnectionOptions } from './api/temporal-connection.js';
 import { createActivities } from './activities/index.js';
 import { ActivationSimulator } from './activities/adapters/activation.js';
 import { createAdapters } from './activities/adapters/index.js';
@@ -146,7 +147,7 @@ async function startApi(
   stops: Stop[],
   inProcess?: { workerMetricsUrl: string; adapters: Adapters },
 ) {
-  const connection = await Connection.connect({ address, ...connectionSecurity(t) });
+  const connection = await Connection.connect({ address, ...connectionSecurity(t), ...apiConnectionOptions });
   const client = new Client({ connection, namespace: t.namespace });
   // A cluster of the operator's own may not let us (README: "Search attributes"); the dev server has them.
   if (t.address)

@@ -5,8 +5,15 @@
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  isGrpcServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { z } from 'zod';
+import { isDatabaseUnavailable, isStatementTimeout } from '../db/client.js';
 import type { TaskRefusal } from '../workflows/inbox.contract.js';
 import type { OrderRefusal } from '../workflows/order.contract.js';
 import type { caseRefusals } from '../workflows/case.contract.js';
@@ -49,6 +56,8 @@ type ApiCode =
   | 'RESPONSE_CONFLICT'
   | 'QUANTITY_NOT_HELD'
   | 'SERVICE_UNAVAILABLE'
+  | 'DATABASE_UNAVAILABLE'
+  | 'TEMPORAL_UNAVAILABLE'
   | 'INTERNAL';
 export type ErrorCode = ApiCode | TaskRefusal | OrderRefusal | (typeof caseRefusals)[number] | RecallRefusal;
 
@@ -106,6 +115,8 @@ const statusByCode = {
   RECALL_STATUS_CONFLICT: 409,
   RECALL_CONFLICT: 409,
   SERVICE_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
+  TEMPORAL_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;
 
@@ -132,14 +143,40 @@ export const errorBody = z
   .meta({ id: 'Error' });
 export type ErrorBody = z.infer<typeof errorBody>;
 
-/** Responses every authenticated route may give besides its own; spread into a route's schema. */
-export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: errorBody } as const;
+/** How long a client is asked to wait (`Retry-After`) when a part the API depends on is down. */
+export const retryAfterSeconds = 5;
+
+const unavailable = errorBody.describe(
+  `A part the API depends on cannot be reached: DATABASE_UNAVAILABLE or TEMPORAL_UNAVAILABLE; try again after Retry-After (${retryAfterSeconds} s)`,
+);
+
+/**
+ * Responses every authenticated route may give besides its own; spread into a route's schema.
+ * Every such route reads its API key from the database, so each may find it down (503).
+ */
+export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: errorBody, 503: unavailable } as const;
 
 /** PostgreSQL's character_not_in_repertoire and untranslatable_character (drizzle may wrap them). */
 function isUntranslatableText(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     const code = (e as { code?: unknown }).code;
     if (code === '22021' || code === '22P05') return true;
+  }
+  return false;
+}
+
+const grpcDeadlineExceeded = 4;
+const grpcUnavailable = 14;
+
+/**
+ * Whether Temporal could not be reached (the SDK's own retries spent): gRPC UNAVAILABLE, or a
+ * deadline with no answer from the server. An update whose call timed out is not this: the server
+ * answered that the workflow (its worker) did not in time; nor is any failure of the workflow.
+ */
+function isTemporalUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError || e instanceof WorkflowUpdateFailedError) return false;
+    if (isGrpcServiceError(e)) return e.code === grpcUnavailable || e.code === grpcDeadlineExceeded;
   }
   return false;
 }
@@ -161,6 +198,9 @@ function toReply(err: unknown): { status: number; body: ErrorBody } {
   if (err instanceof WorkflowUpdateFailedError) err = refusalOf(err) ?? err;
   if (err instanceof DomainError) return { status: err.status, body: { code: err.code, message: err.message, details: err.details } };
   if (err instanceof WorkflowNotFoundError) return { status: 404, body: { code: 'WORKFLOW_NOT_FOUND', message: err.message } };
+  if (isDatabaseUnavailable(err) || isStatementTimeout(err))
+    return { status: 503, body: { code: 'DATABASE_UNAVAILABLE', message: 'The database cannot be reached or did not answer in time' } };
+  if (isTemporalUnavailable(err)) return { status: 503, body: { code: 'TEMPORAL_UNAVAILABLE', message: 'Temporal cannot be reached' } };
   const fe = err as FastifyError;
   if (hasZodFastifySchemaValidationErrors(fe)) {
     const issues = fe.validation.map((v) => ({
@@ -215,7 +255,11 @@ export const errorHandling = fp(
     });
     app.setErrorHandler((err, request, reply) => {
       const { status, body } = toReply(err);
-      if (status >= 500) request.log.error({ err }, 'request failed');
+      // A part down is the operator's to fix, not a bug: one line each, without the stack.
+      if (status === 503) {
+        request.log.warn({ code: body.code, err: (err as Error).message }, 'request failed: a part is down');
+        reply.header('retry-after', retryAfterSeconds);
+      } else if (status >= 500) request.log.error({ err }, 'request failed');
       else request.log.info({ code: body.code, status }, 'request refused');
       return reply.code(status).send(body);
     });

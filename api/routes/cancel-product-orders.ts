@@ -95,8 +95,9 @@ export const cancelProductOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       const found = await loadCancelRequest(app.db, { id: request.params.id });
       if (!found) throw new DomainError('CANCEL_REQUEST_NOT_FOUND', `No cancel request ${request.params.id}`);
       // A customer sees only its own orders' requests: another's is "not found" too.
-      await visibleOrder(app.db, request.principal, found.productOrder.id).catch(() => {
-        throw new DomainError('CANCEL_REQUEST_NOT_FOUND', `No cancel request ${request.params.id}`);
+      await visibleOrder(app.db, request.principal, found.productOrder.id).catch((err: unknown) => {
+        if (err instanceof DomainError) throw new DomainError('CANCEL_REQUEST_NOT_FOUND', `No cancel request ${request.params.id}`);
+        throw err;
       });
       return found;
     },

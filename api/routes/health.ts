@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { retryAfterSeconds } from '../errors.js';
 import { workerMetrics } from '../metrics.js';
 
 const checkResult = z.enum(['ok', 'failing']);
@@ -8,12 +9,18 @@ const readiness = z.object({
   checks: z.object({ database: checkResult, temporal: checkResult }),
 });
 
+/** How long a part may take to answer; a readiness check must answer while a part hangs. */
+const probeMs = 2_000;
+
 async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof checkResult>> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'failing'>((resolve) => (timer = setTimeout(() => resolve('failing'), probeMs)));
   try {
-    await probe();
-    return 'ok';
+    return await Promise.race([probe().then(() => 'ok' as const), late]);
   } catch {
     return 'failing';
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -31,15 +38,20 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     '/ready',
     {
       config: { roles: 'public' },
-      schema: { tags: ['health'], summary: 'Temporal and the database are reachable', response: { 200: readiness, 503: readiness } },
+      schema: {
+        tags: ['health'],
+        summary: 'Temporal and the database are reachable; 503 (with Retry-After) names the part that is not',
+        response: { 200: readiness, 503: readiness },
+      },
     },
     async (_request, reply) => {
       const { database, temporal } = app;
       const [db, tc] = await Promise.all([
         check(() => database.ping()),
-        check(() => temporal.connection.withDeadline(Date.now() + 2_000, () => temporal.connection.workflowService.getSystemInfo({}))),
+        check(() => temporal.connection.withDeadline(Date.now() + probeMs, () => temporal.connection.workflowService.getSystemInfo({}))),
       ]);
       const ready = db === 'ok' && tc === 'ok';
+      if (!ready) reply.header('retry-after', retryAfterSeconds);
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'notReady', checks: { database: db, temporal: tc } });
     },
   );

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
+import { apiConnectionOptions } from '../../api/temporal-connection.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database, type Db } from '../../db/client.js';
 import type { Role } from '../../domain/vocabulary.js';
@@ -73,17 +74,22 @@ export async function startTestPlatform(
     apiKeyCacheMs?: number;
     /** The database as the worker's activities see it: e.g. slowed, to show reads never go stale. */
     activityDb?: (db: Db) => Db;
+    /** How the API (not the worker) reaches the database and Temporal, e.g. through a gate a test closes. */
+    apiVia?: { databaseUrl?: (url: string) => string; temporalAddress?: (address: string) => string };
   } = {},
 ): Promise<TestPlatform> {
   const database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
+  const apiDatabase = o.apiVia?.databaseUrl
+    ? await openDatabase({ url: o.apiVia.databaseUrl(inject('databaseUrl')), poolSize: 4, dataDir: '.data/test' })
+    : database;
   const address = inject('devServerAddress');
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address: o.apiVia?.temporalAddress?.(address) ?? address, ...apiConnectionOptions });
   const client = new Client({ connection, namespace: 'default' });
   const taskQueue = `test-${randomUUID()}`;
   const adminKey = `test-admin-${randomBytes(24).toString('hex')}`;
   const activation = o.activation ?? new ActivationSimulator();
   const app = await buildApp({
-    database,
+    database: apiDatabase,
     temporal: { client, connection, namespace: 'default' },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     adminApiKey: adminKey,
@@ -159,6 +165,7 @@ export async function startTestPlatform(
       await app.close();
       await stopWorker();
       await connection.close();
+      if (apiDatabase !== database) await apiDatabase.close();
       await database.close();
     },
   };

@@ -1,5 +1,5 @@
 /**
- * A TCP forwarder in front of a real server (here PostgreSQL) that a test can close: `close()`
+ * A TCP forwarder in front of a real server (PostgreSQL, Temporal) that a test can close: `close()`
  * drops every connection and refuses new ones, as a server restart or network blip would;
  * `open()` lets them through again.
  */
@@ -9,7 +9,9 @@ export async function tcpGate(target: { host: string; port: number }) {
   const sockets = new Set<Socket>();
   let open = true;
   const server = createServer((client) => {
-    if (!open) return client.destroy();
+    // A reset, as from a port nobody listens on: a clean close right after the handshake would
+    // look to postgres.js like a server going away mid-startup, which it retries without end.
+    if (!open) return client.resetAndDestroy();
     const upstream = connect(target.port, target.host);
     for (const [a, b] of [
       [client, upstream],
