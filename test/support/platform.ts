@@ -73,6 +73,8 @@ export async function startTestPlatform(
     apiKeyCacheMs?: number;
     /** The database as the worker's activities see it: e.g. slowed, to show reads never go stale. */
     activityDb?: (db: Db) => Db;
+    /** How long an activity may go without a heartbeat before inspection takes its worker for gone (the app's default when unset). */
+    silentActivityMs?: number;
   } = {},
 ): Promise<TestPlatform> {
   const database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
@@ -88,6 +90,7 @@ export async function startTestPlatform(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     adminApiKey: adminKey,
     apiKeyCacheMs: o.apiKeyCacheMs,
+    inspection: { silentActivityMs: o.silentActivityMs },
     simulators: { activation: activation instanceof ActivationSimulator ? activation : undefined },
     hubCallbackHosts: o.hubCallbackHosts,
     orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },
