@@ -32,32 +32,38 @@ export const finding = z
       lastFailure: failureView.nullable(),
       nextAttemptAt: z.date().nullable(),
     }),
-    z.object({
-      kind: z.literal('activitySilent').describe('An attempt runs with no heartbeat for longer than it may: its worker is probably gone'),
-      sentence,
-      ...activity,
-      startedAt: z.date().nullable(),
-      lastHeartbeatAt: z.date().nullable(),
-      heartbeatTimeoutSeconds: z.number().nullable(),
-      worker: z.string().nullable().describe('The identity of the worker that took the attempt'),
-      timesOutAt: z.date().nullable().describe('When the server times the attempt out (its heartbeat or start-to-close timeout)'),
-      retried: z.boolean().describe('Whether another attempt follows the timeout'),
-    }),
-    z.object({
-      kind: z.literal('activityTimedOut').describe('The last attempt timed out, as when its worker is gone; the next one waits'),
-      sentence,
-      ...activity,
-      timeout: z.enum(timeoutKinds),
-      lastHeartbeatAt: z.date().nullable(),
-      worker: z.string().nullable(),
-      nextAttemptAt: z.date().nullable(),
-    }),
-    z.object({
-      kind: z.literal('activityNotStarted').describe('Scheduled, not in a retry backoff, and no worker has taken it'),
-      sentence,
-      ...activity,
-      scheduledAt: z.date(),
-    }),
+    z
+      .object({
+        kind: z.literal('activitySilent'),
+        sentence,
+        ...activity,
+        startedAt: z.date().nullable(),
+        lastHeartbeatAt: z.date().nullable(),
+        heartbeatTimeoutSeconds: z.number().nullable(),
+        worker: z.string().nullable().describe('The identity of the worker that took the attempt'),
+        timesOutAt: z.date().nullable().describe('When the server times the attempt out (its heartbeat or start-to-close timeout)'),
+        retried: z.boolean().describe('Whether another attempt follows the timeout'),
+      })
+      .describe('An attempt runs with no heartbeat for longer than it may: its worker is probably gone'),
+    z
+      .object({
+        kind: z.literal('activityTimedOut'),
+        sentence,
+        ...activity,
+        timeout: z.enum(timeoutKinds),
+        lastHeartbeatAt: z.date().nullable(),
+        worker: z.string().nullable(),
+        nextAttemptAt: z.date().nullable(),
+      })
+      .describe('The last attempt timed out, as when its worker is gone; the next one waits'),
+    z
+      .object({
+        kind: z.literal('activityNotStarted'),
+        sentence,
+        ...activity,
+        scheduledAt: z.date(),
+      })
+      .describe('Scheduled, not in a retry backoff, and no worker has taken it'),
     z.object({ kind: z.literal('workflowTaskFailing'), sentence, attempt: z.number(), lastFailure: failureView.nullable() }),
     z.object({
       kind: z.literal('workflowTaskTimedOut'),
@@ -102,14 +108,16 @@ export const finding = z
       since: z.date().nullable(),
       nextDeadline: deadlineView.nullable(),
     }),
-    z.object({
-      kind: z.literal('waitingForParties').describe("A recall's notified customers, until enough of them answer"),
-      sentence,
-      affected: z.number(),
-      responded: z.number(),
-      since: z.date().nullable().describe('When the last notice went out'),
-      nextDeadline: deadlineView.nullable(),
-    }),
+    z
+      .object({
+        kind: z.literal('waitingForParties'),
+        sentence,
+        affected: z.number(),
+        responded: z.number(),
+        since: z.date().nullable().describe('When the last notice went out'),
+        nextDeadline: deadlineView.nullable(),
+      })
+      .describe("A recall's notified customers, until enough of them answer"),
     z.object({ kind: z.literal('waiting'), sentence }),
   ])
   .meta({ id: 'DiagnosisFinding' });
@@ -165,7 +173,8 @@ export function diagnoseActivity(a: ActivityFacts, now: Date, silentActivityMs =
   const base = { activityId: a.activityId, activityType: a.activityType, attempt: a.attempt, maximumAttempts: a.maximumAttempts };
   const retried = a.maximumAttempts === 0 || a.attempt < a.maximumAttempts;
 
-  if (a.state === 'started') {
+  // An attempt asked to cancel still runs until its worker answers (or is found gone).
+  if (a.state === 'started' || a.state === 'cancelRequested') {
     const silentSince = a.lastHeartbeatTime ?? a.lastStartedTime;
     const allowedMs = a.heartbeatTimeoutMs ?? silentActivityMs;
     if (silentSince && now.getTime() - silentSince.getTime() > allowedMs) {

@@ -128,7 +128,7 @@ async function recallWaits(db: Db, s: RecallWorkflowState, now: Date): Promise<F
   return [...findings, ...tasks.map((t) => taskWait(t, runDeadlines, now))];
 }
 
-/** A task the run waits on; a task whose row is not written yet (a write a moment behind) is left out. */
+/** A task the run waits on (one whose row is a write behind the workflow is not loaded, so not listed yet). */
 function taskWait(t: TaskView, runDeadlines: (Deadline | null)[], now: Date): Finding {
   const dueAt = dateOrNull(t.dueAt);
   const next = nextDeadline([...runDeadlines, dueAt ? { name: `task ${t.id} due`, at: dueAt } : null], now);

@@ -50,6 +50,11 @@ describe('an activity', () => {
     );
   });
 
+  it('asked to cancel, as by an order cancelled mid-activation, and silent: the cancel waits on a worker that is probably gone', () => {
+    const f = diagnoseActivity(activity({ state: 'cancelRequested', lastHeartbeatTime: ago(30), heartbeatTimeoutMs: 10_000 }), now);
+    expect(f).toMatchObject({ kind: 'activitySilent', timesOutAt: ago(20) });
+  });
+
   it('heard from within its heartbeat timeout, or silent for less than the allowed silence: nothing to say', () => {
     expect(diagnoseActivity(activity({ lastHeartbeatTime: ago(5), heartbeatTimeoutMs: 10_000 }), now)).toBeNull();
     expect(diagnoseActivity(activity({ lastStartedTime: ago(30) }), now, 60_000)).toBeNull();
