@@ -58,6 +58,8 @@ export interface AppDeps {
   hubCallbackHosts?: string[];
   /** The simulators running in this process (npm start, tests): what the external systems hold. */
   simulators?: { activation?: { held(orderId: string): HeldComponentView[] }; billing?: { held(orderId: string): BilledRfbView[] } };
+  /** Workflow inspection: how long an activity without a heartbeat timeout may be silent before its worker is taken for gone. */
+  inspection?: { silentActivityMs?: number };
   /** The in-process worker's Prometheus endpoint, appended to /metrics. */
   workerMetricsUrl?: string;
 }
@@ -131,7 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(apiKeyRoutes, { prefix: '/api/v1' });
-  await app.register(workflowRoutes, { prefix: '/api/v1' });
+  await app.register(workflowRoutes, { prefix: '/api/v1', silentActivityMs: deps.inspection?.silentActivityMs });
   await app.register(catalogRoutes, { prefix: '/api/v1' });
   await app.register(productOrderRoutes, { prefix: '/api/v1' });
   await app.register(cancelProductOrderRoutes, { prefix: '/api/v1' });

@@ -5,12 +5,26 @@
 import { isGrpcServiceError, type Client, type Connection, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { temporal as protoTypes } from '@temporalio/proto';
 import proto from '@temporalio/proto';
+import type { Db } from '../db/client.js';
 import { caseKinds, caseStatuses } from '../domain/vocabulary.js';
 import { caseSearchAttributes } from '../workflows/case.contract.js';
 import { z } from 'zod';
 import { listQuery } from './paging.js';
 import { DomainError } from './errors.js';
 import { historyToJson, type History } from './history-json.js';
+import {
+  defaultSilentActivityMs,
+  diagnoseActivity,
+  diagnoseWorkflowTaskTimeouts,
+  failureView,
+  finding,
+  type ActivityFacts,
+  type FailureView,
+  type Finding,
+  type TimeoutKind,
+  type WorkflowTaskEvent,
+} from './diagnosis.js';
+import { waitsOf } from './waiting.js';
 
 const grpcNotFound = 5;
 
@@ -40,11 +54,6 @@ function optionalTsToDate(ts: { seconds?: unknown; nanos?: number | null } | nul
 /** RUNNING -> running, CONTINUED_AS_NEW -> continuedAsNew: the API speaks camelCase everywhere. */
 const camel = (upper: string) => upper.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const pascal = (upper: string) => camel(upper).replace(/^./, (c) => c.toUpperCase());
-
-const failureView = z
-  .object({ message: z.string(), type: z.string().optional(), cause: z.string().optional() })
-  .meta({ id: 'FailureSummary' });
-export type FailureView = z.infer<typeof failureView>;
 
 function summarizeFailure(f: Failure): FailureView | undefined {
   if (!f) return undefined;
@@ -325,6 +334,8 @@ export const workflowDescription = workflowSummary
         scheduledTime: z.date().nullable(),
         lastStartedTime: z.date().nullable(),
         nextAttemptScheduleTime: z.date().nullable(),
+        lastHeartbeatTime: z.date().nullable(),
+        lastWorkerIdentity: z.string().nullable(),
         lastFailure: failureView.nullable(),
       }),
     ),
@@ -334,15 +345,24 @@ export const workflowDescription = workflowSummary
     /** The workflow's own `state` query, where it defines one. */
     state: z.unknown().nullable(),
     stateError: z.string().nullable(),
-    /** Plain sentences: what this run is waiting on or failing at. */
+    /** Plain sentences: what this run is waiting on or failing at (the findings' sentences). */
     diagnosis: z.array(z.string()),
+    findings: z.array(finding).describe('The diagnosis for programs: each finding with its kind and facts'),
   })
   .meta({ id: 'WorkflowDescription' });
 export type WorkflowDescriptionView = z.infer<typeof workflowDescription>;
 
+export interface InspectionOptions {
+  /** The read models: whom a run waits on. */
+  db: Db;
+  /** How long an attempt without a heartbeat timeout may go without a heartbeat before its worker is taken for gone. */
+  silentActivityMs?: number;
+}
+
 export async function describeWorkflow(
   t: { client: Client; connection: Connection; namespace: string },
   workflowId: string,
+  o: InspectionOptions,
 ): Promise<WorkflowDescriptionView> {
   const handle = t.client.workflow.getHandle(workflowId);
   const d: WorkflowExecutionDescription = await handle.describe();
@@ -358,7 +378,17 @@ export async function describeWorkflow(
     scheduledTime: optionalTsToDate(a.scheduledTime) ?? null,
     lastStartedTime: optionalTsToDate(a.lastStartedTime) ?? null,
     nextAttemptScheduleTime: optionalTsToDate(a.nextAttemptScheduleTime) ?? null,
+    lastHeartbeatTime: optionalTsToDate(a.lastHeartbeatTime) ?? null,
+    lastWorkerIdentity: a.lastWorkerIdentity || null,
     lastFailure: summarizeFailure(a.lastFailure) ?? null,
+  }));
+  const timeoutsOf = activityTimeouts(events);
+  const activityFacts: ActivityFacts[] = pendingActivities.map((a, i) => ({
+    ...a,
+    worker: a.lastWorkerIdentity,
+    lastTimeout: timeoutKind(d.raw.pendingActivities?.[i]?.lastFailure?.timeoutFailureInfo?.timeoutType),
+    heartbeatTimeoutMs: timeoutsOf.get(a.activityId)?.heartbeatMs ?? null,
+    startToCloseTimeoutMs: timeoutsOf.get(a.activityId)?.startToCloseMs ?? null,
   }));
   const wt = d.raw.pendingWorkflowTask;
   const lastTaskFailure = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes)
@@ -388,23 +418,41 @@ export async function describeWorkflow(
     stateError = (err as Error).message || String(err);
   }
 
-  const diagnosis: string[] = [];
+  const findings: Finding[] = [];
   if (running) {
-    for (const a of pendingActivities) {
-      if (a.attempt > 1 || a.lastFailure)
-        diagnosis.push(
-          `activity ${a.activityType} (${a.activityId}) is on attempt ${a.attempt}${a.lastFailure ? `, last failure: ${a.lastFailure.message}` : ''}`,
-        );
+    const now = new Date();
+    for (const a of activityFacts) {
+      const f = diagnoseActivity(a, now, o.silentActivityMs ?? defaultSilentActivityMs);
+      if (f) findings.push(f);
     }
     if (pendingWorkflowTask && pendingWorkflowTask.attempt > 1) {
-      diagnosis.push(
-        `workflow task is failing (attempt ${pendingWorkflowTask.attempt})${pendingWorkflowTask.lastFailure ? `: ${pendingWorkflowTask.lastFailure.message}` : ''}; a code change without patched() is a common cause`,
-      );
+      findings.push({
+        kind: 'workflowTaskFailing',
+        attempt: pendingWorkflowTask.attempt,
+        lastFailure: pendingWorkflowTask.lastFailure,
+        sentence: `workflow task is failing (attempt ${pendingWorkflowTask.attempt})${pendingWorkflowTask.lastFailure ? `: ${pendingWorkflowTask.lastFailure.message}` : ''}; a code change without patched() is a common cause`,
+      });
     }
-    if (!(await hasPollers(t, d.taskQueue))) diagnosis.push(`no worker has polled task queue ${d.taskQueue} in the last minutes`);
-    for (const u of updates) diagnosis.push(`update ${u.name} (${u.updateId}) is in progress`);
-    if (diagnosis.length === 0 && pendingActivities.length === 0 && pendingChildren.length === 0)
-      diagnosis.push('waiting for a signal, an update or a timer');
+    const timedOut = diagnoseWorkflowTaskTimeouts(workflowTaskEvents(events));
+    if (timedOut) findings.push(timedOut);
+    if (!(await hasPollers(t, d.taskQueue)))
+      findings.push({
+        kind: 'noWorker',
+        taskQueue: d.taskQueue,
+        sentence: `no worker has polled task queue ${d.taskQueue} in the last minutes`,
+      });
+    for (const u of updates) findings.push({ kind: 'updateInProgress', ...u, sentence: `update ${u.name} (${u.updateId}) is in progress` });
+    try {
+      findings.push(...(await waitsOf(o.db, { type: d.type, state }, now)));
+    } catch (err) {
+      // Support inspects runs when things break, the database included: what Temporal says still stands.
+      findings.push({
+        kind: 'waiting',
+        sentence: `whom this run waits on is unknown: the read models could not be read (${(err as Error).message})`,
+      });
+    }
+    if (findings.length === 0 && pendingActivities.length === 0 && pendingChildren.length === 0)
+      findings.push({ kind: 'waiting', sentence: 'waiting for a signal, an update or a timer' });
   }
 
   return {
@@ -423,8 +471,65 @@ export async function describeWorkflow(
     pendingWorkflowTask,
     state,
     stateError,
-    diagnosis,
+    diagnosis: findings.map((f) => f.sentence),
+    findings,
   };
+}
+
+const durationMs = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => {
+  const ms = Number(d?.seconds ?? 0) * 1000 + Math.floor((d?.nanos ?? 0) / 1e6);
+  return ms > 0 ? ms : null;
+};
+
+/** Each activity's timeouts, from its latest ActivityTaskScheduled event (an activity id is unique among pending ones). */
+function activityTimeouts(events: HistoryEvent[]) {
+  const byId = new Map<string, { heartbeatMs: number | null; startToCloseMs: number | null }>();
+  for (const e of events) {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (a?.activityId)
+      byId.set(a.activityId, { heartbeatMs: durationMs(a.heartbeatTimeout), startToCloseMs: durationMs(a.startToCloseTimeout) });
+  }
+  return byId;
+}
+
+const timeoutKindByType: Partial<Record<number, TimeoutKind>> = {
+  [temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT]: 'heartbeat',
+  [temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE]: 'startToClose',
+  [temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START]: 'scheduleToStart',
+  [temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE]: 'scheduleToClose',
+};
+const timeoutKind = (type: number | null | undefined): TimeoutKind | null => (type ? (timeoutKindByType[type] ?? null) : null);
+
+/** The workflow task events of a history, as the diagnosis of their timeouts reads them. */
+function workflowTaskEvents(events: HistoryEvent[]): WorkflowTaskEvent[] {
+  const out: WorkflowTaskEvent[] = [];
+  for (const e of events) {
+    const base = { eventId: Number(e.eventId), at: optionalTsToDate(e.eventTime) ?? new Date(0) };
+    if (e.workflowTaskScheduledEventAttributes) {
+      const q = e.workflowTaskScheduledEventAttributes.taskQueue;
+      out.push({
+        ...base,
+        event: 'scheduled',
+        taskQueue: q?.name ?? '',
+        sticky: q?.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY,
+      });
+    } else if (e.workflowTaskStartedEventAttributes) {
+      const a = e.workflowTaskStartedEventAttributes;
+      out.push({ ...base, event: 'started', identity: a.identity ?? undefined, scheduledEventId: Number(a.scheduledEventId) });
+    } else if (e.workflowTaskCompletedEventAttributes) {
+      const a = e.workflowTaskCompletedEventAttributes;
+      out.push({ ...base, event: 'completed', identity: a.identity ?? undefined, scheduledEventId: Number(a.scheduledEventId) });
+    } else if (e.workflowTaskTimedOutEventAttributes) {
+      const a = e.workflowTaskTimedOutEventAttributes;
+      out.push({
+        ...base,
+        event: 'timedOut',
+        scheduledEventId: Number(a.scheduledEventId),
+        timeout: a.timeoutType === temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START ? 'scheduleToStart' : 'startToClose',
+      });
+    }
+  }
+  return out;
 }
 
 async function hasPollers(t: { connection: Connection; namespace: string }, taskQueue: string): Promise<boolean> {

@@ -55,7 +55,11 @@ export interface OrderWorkflowState {
   openTaskIds: string[];
   rfbs: RfbState[];
   waitingFor: string[];
-  deadlines: { phase1: string | null };
+  /**
+   * Phase 1's 24 h; while the customer or billing is awaited, when the customer is reminded and
+   * when the unanswered wait goes to fallout (none in orders started before the fallout table).
+   */
+  deadlines: { phase1: string | null; acceptanceReminder?: string; acceptanceNoAnswer?: string; rfbNoAnswer?: string };
 }
 
 export const orderRefusals = [

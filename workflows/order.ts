@@ -49,6 +49,7 @@ import {
   type OrderInput,
   type OrderSettings,
   type OrderWorkflow,
+  type OrderWorkflowState,
   type PlanStep,
   type RfbState,
   type SubmitOrder,
@@ -200,6 +201,9 @@ function orderProcess(orderId: string, settings: OrderSettings) {
   let decision: AcceptanceRequest | null = null;
   let cancelReason: string | null = null;
   let falloutCount = 0;
+  /** When the waits on the customer and on billing remind or give up: support reads them in the state query. */
+  const waitDeadlines: Omit<OrderWorkflowState['deadlines'], 'phase1'> = {};
+  const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
   const provisioning = new CancellationScope();
   const inbox = createInbox({ subjectType: 'order', subjectId: orderId, workflowId, write, rows, handlerRows, answerWithView: !current });
   const fallout = policyFallout({ orderId, inbox });
@@ -216,7 +220,13 @@ function orderProcess(orderId: string, settings: OrderSettings) {
       ...rfbs.filter((r) => r.status === 'sent').map((r) => `billing acknowledgement of ${r.id}`),
       ...inbox.openTaskIds().map((id) => `task ${id}`),
     ],
-    deadlines: { phase1: phase1Deadline },
+    deadlines: {
+      phase1: phase1Deadline,
+      ...(awaitedAcceptance
+        ? { acceptanceReminder: waitDeadlines.acceptanceReminder, acceptanceNoAnswer: waitDeadlines.acceptanceNoAnswer }
+        : {}),
+      ...(rfbs.some((r) => r.status === 'sent') ? { rfbNoAnswer: waitDeadlines.rfbNoAnswer } : {}),
+    },
   }));
 
   setHandler(
@@ -495,6 +505,8 @@ function orderProcess(orderId: string, settings: OrderSettings) {
             // The step's start wrote it (stepsWriteMilestones); later rounds write it again.
             if (!stepsWriteMilestones || n > 1) await mark(name, 'inProgress');
           }
+          waitDeadlines.acceptanceReminder = inMs(settings.acceptanceReminderMs);
+          waitDeadlines.acceptanceNoAnswer = policies ? inMs(settings.acceptanceWaitMs) : undefined;
           if (!(await condition(() => decision !== null, settings.acceptanceReminderMs))) {
             await write(() =>
               rows().notify({
@@ -506,6 +518,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
                 message: `Order ${orderId} is waiting for your acceptance of phase ${phase}`,
               }),
             );
+            waitDeadlines.acceptanceNoAnswer = policies ? inMs(settings.acceptanceWaitMs - settings.acceptanceReminderMs) : undefined;
             if (!policies) await condition(() => decision !== null);
             else if (!(await condition(() => decision !== null, settings.acceptanceWaitMs - settings.acceptanceReminderMs))) {
               const hours = settings.acceptanceWaitMs / 3600_000;
@@ -570,6 +583,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
             // An answer that came while the send was still returning keeps its record.
             if (!settles || rfb.status === 'sent') milestones[name] = sent;
           }
+          waitDeadlines.rfbNoAnswer = policies ? inMs(settings.rfbAcknowledgementWaitMs) : undefined;
           if (!policies) await condition(() => rfb.status !== 'sent');
           else if (!(await condition(() => rfb.status !== 'sent', settings.rfbAcknowledgementWaitMs))) {
             const hours = settings.rfbAcknowledgementWaitMs / 3600_000;

@@ -17,7 +17,12 @@ import {
 const inspectors = ['support', 'admin'] as const;
 const workflowIdParam = z.object({ workflowId: z.string().min(1).max(1000) });
 
-export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
+export interface WorkflowRouteOptions {
+  /** How long an activity without a heartbeat timeout may go without a heartbeat before its worker is taken for gone. */
+  silentActivityMs?: number;
+}
+
+export const workflowRoutes: FastifyPluginAsyncZod<WorkflowRouteOptions> = async (app, options) => {
   const { temporal } = app;
 
   app.get(
@@ -47,7 +52,7 @@ export const workflowRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: workflowDescription, 404: errorBody, ...commonErrorResponses },
       },
     },
-    async (request) => describeWorkflow(temporal, request.params.workflowId),
+    async (request) => describeWorkflow(temporal, request.params.workflowId, { db: app.db, silentActivityMs: options.silentActivityMs }),
   );
 
   app.get(

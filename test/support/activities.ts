@@ -19,6 +19,20 @@ export function createTestActivities() {
     async callActivationSystem(): Promise<void> {
       throw ApplicationFailure.retryable('activation system unavailable', 'ActivationUnavailable');
     },
+    /** Never returns and never heartbeats: what a call looks like from the server once its worker is gone. */
+    async hangingStep(): Promise<void> {
+      await new Promise(() => {});
+    },
+    /** Heartbeats until cancelled: its heartbeats stop only when its worker does. */
+    async beatingStep(): Promise<void> {
+      const context = Context.current();
+      const beating = setInterval(() => context.heartbeat(), 200);
+      try {
+        await context.cancelled;
+      } finally {
+        clearInterval(beating);
+      }
+    },
   };
 }
 

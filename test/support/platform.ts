@@ -76,6 +76,8 @@ export async function startTestPlatform(
     activityDb?: (db: Db) => Db;
     /** How the API (not the worker) reaches the database and Temporal, e.g. through a gate a test closes. */
     apiVia?: { databaseUrl?: (url: string) => string; temporalAddress?: (address: string) => string };
+    /** How long an activity may go without a heartbeat before inspection takes its worker for gone (the app's default when unset). */
+    silentActivityMs?: number;
   } = {},
 ): Promise<TestPlatform> {
   const database = await openDatabase({ url: inject('databaseUrl'), poolSize: 4, dataDir: '.data/test' });
@@ -94,6 +96,7 @@ export async function startTestPlatform(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     adminApiKey: adminKey,
     apiKeyCacheMs: o.apiKeyCacheMs,
+    inspection: { silentActivityMs: o.silentActivityMs },
     simulators: { activation: activation instanceof ActivationSimulator ? activation : undefined },
     hubCallbackHosts: o.hubCallbackHosts,
     orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },

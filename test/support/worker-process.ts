@@ -1,7 +1,7 @@
 /**
  * A worker in a process of its own, for tests that kill it (SIGKILL) mid-flight: the real
- * activities over the test database, the activation system (and, when given, the notification
- * system) over HTTP, the tests' workflow bundle.
+ * activities over the test database and the tests' own, the activation system (and, when given,
+ * the notification system) over HTTP, the tests' workflow bundle.
  * Settings come from the environment the test gives it.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { PullBillingSystem } from '../../activities/adapters/billing.js';
 import { HttpNotificationSystem } from '../../activities/adapters/notification.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase } from '../../db/client.js';
+import { createTestActivities } from './activities.js';
 
 const env = (name: string) =>
   process.env[name] ??
@@ -24,12 +25,16 @@ const worker = await Worker.create({
   connection,
   taskQueue: env('TASK_QUEUE'),
   workflowBundle: { code: readFileSync(env('WORKFLOW_BUNDLE'), 'utf8') },
-  activities: createActivities({
-    db: database.db,
-    activation: new HttpActivationSystem(env('ACTIVATION_URL')),
-    billing: new PullBillingSystem(),
-    ...(process.env.NOTIFICATION_URL ? { notification: new HttpNotificationSystem(process.env.NOTIFICATION_URL) } : {}),
-  }),
+  activities: {
+    ...createActivities({
+      db: database.db,
+      activation: new HttpActivationSystem(env('ACTIVATION_URL')),
+      billing: new PullBillingSystem(),
+      ...(process.env.NOTIFICATION_URL ? { notification: new HttpNotificationSystem(process.env.NOTIFICATION_URL) } : {}),
+    }),
+    // The tests' own activities, for the tests' own workflows (test/support/workflows.ts).
+    ...createTestActivities(),
+  },
 });
 console.log('worker running');
 await worker.run();

@@ -77,3 +77,24 @@ export async function deadlineSubject(): Promise<'met' | 'missed'> {
   wf.setHandler(proceed, () => void (signalled = true));
   return (await wf.condition(() => signalled, '24 hours')) ? 'met' : 'missed';
 }
+
+const { hangingStep } = wf.proxyActivities<TestActivities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 3 } });
+const { beatingStep } = wf.proxyActivities<TestActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 seconds',
+  // Long enough that the retry after the heartbeat timeout is still to come when the test looks.
+  retry: { initialInterval: '10 minutes', maximumAttempts: 3 },
+});
+
+/**
+ * For killing the worker that runs it: with `hang`, one call that never heartbeats and one that
+ * heartbeats until its worker dies; then it waits for two `proceed` signals (each a workflow task).
+ */
+export async function lostWorkerSubject(o: { hang: boolean }): Promise<number> {
+  let signals = 0;
+  wf.setHandler(proceed, () => void signals++);
+  wf.setHandler(stateQuery, () => ({ status: o.hang ? 'calling' : 'waiting', notes: [], proceededBy: null }));
+  if (o.hang) await Promise.all([hangingStep(), beatingStep()]);
+  await wf.condition(() => signals >= 2);
+  return signals;
+}
