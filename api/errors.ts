@@ -157,10 +157,17 @@ function refusalOf(err: WorkflowUpdateFailedError): DomainError | undefined {
   return undefined;
 }
 
+/** The refusal an error stands for: ours, a workflow's, or a workflow that is gone (it takes no new update); else undefined. */
+export function refusalIn(err: unknown): DomainError | undefined {
+  if (err instanceof WorkflowUpdateFailedError) return refusalOf(err);
+  if (err instanceof DomainError) return err;
+  if (err instanceof WorkflowNotFoundError) return new DomainError('WORKFLOW_NOT_FOUND', err.message);
+  return undefined;
+}
+
 function toReply(err: unknown): { status: number; body: ErrorBody } {
-  if (err instanceof WorkflowUpdateFailedError) err = refusalOf(err) ?? err;
+  err = refusalIn(err) ?? err;
   if (err instanceof DomainError) return { status: err.status, body: { code: err.code, message: err.message, details: err.details } };
-  if (err instanceof WorkflowNotFoundError) return { status: 404, body: { code: 'WORKFLOW_NOT_FOUND', message: err.message } };
   const fe = err as FastifyError;
   if (hasZodFastifySchemaValidationErrors(fe)) {
     const issues = fe.validation.map((v) => ({
