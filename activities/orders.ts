@@ -5,6 +5,7 @@ import { conflictIsFinal, whileDatabaseDown } from './database.js';
 import { enterCustomerAndContact } from './customers.js';
 import { heartbeating } from './heartbeat.js';
 import {
+  acceptanceDetail,
   cancellationIdFor,
   cancellationStates,
   milestoneAt,
@@ -342,10 +343,11 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
       comment: string | null;
       actor: string;
     }): Promise<MilestoneRecord> {
-      const record: MilestoneRecord =
-        a.decision === 'accepted'
-          ? { status: 'done', at: new Date().toISOString(), detail: `accepted by ${a.actor}${a.comment ? `: ${a.comment}` : ''}` }
-          : { status: 'inProgress', at: new Date().toISOString(), detail: `rejected by ${a.actor}${a.comment ? `: ${a.comment}` : ''}` };
+      const record: MilestoneRecord = {
+        status: a.decision === 'accepted' ? 'done' : 'inProgress',
+        at: new Date().toISOString(),
+        detail: acceptanceDetail(a),
+      };
       await updateOrder({ orderId: a.orderId, milestones: { [`acceptance${a.phase}` as MilestoneName]: record } });
       return record;
     },

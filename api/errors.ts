@@ -194,10 +194,17 @@ function refusalOf(err: WorkflowUpdateFailedError): DomainError | undefined {
   return undefined;
 }
 
+/** The refusal an error stands for: ours, a workflow's, or a workflow that is gone (it takes no new update); else undefined. */
+export function refusalIn(err: unknown): DomainError | undefined {
+  if (err instanceof WorkflowUpdateFailedError) return refusalOf(err);
+  if (err instanceof DomainError) return err;
+  if (err instanceof WorkflowNotFoundError) return new DomainError('WORKFLOW_NOT_FOUND', err.message);
+  return undefined;
+}
+
 function toReply(err: unknown): { status: number; body: ErrorBody } {
-  if (err instanceof WorkflowUpdateFailedError) err = refusalOf(err) ?? err;
+  err = refusalIn(err) ?? err;
   if (err instanceof DomainError) return { status: err.status, body: { code: err.code, message: err.message, details: err.details } };
-  if (err instanceof WorkflowNotFoundError) return { status: 404, body: { code: 'WORKFLOW_NOT_FOUND', message: err.message } };
   if (isDatabaseUnavailable(err) || isStatementTimeout(err))
     return { status: 503, body: { code: 'DATABASE_UNAVAILABLE', message: 'The database cannot be reached or did not answer in time' } };
   if (isTemporalUnavailable(err)) return { status: 503, body: { code: 'TEMPORAL_UNAVAILABLE', message: 'Temporal cannot be reached' } };

@@ -79,6 +79,9 @@ export const cancellationIdFor = (orderId: string) => orderId.replace(/^ORD-/, '
 
 export const acceptanceDecisions = ['accepted', 'rejected'] as const;
 export type AcceptanceDecision = (typeof acceptanceDecisions)[number];
+/** How a customer's decision is written on its acceptance milestone; the API knows a resent one by it. */
+export const acceptanceDetail = (a: { decision: AcceptanceDecision; actor: string; comment?: string | null }) =>
+  `${a.decision} by ${a.actor}${a.comment ? `: ${a.comment}` : ''}`;
 
 // ---------------------------------------------------------------- the inbox
 

@@ -7,6 +7,7 @@ import { rfbs } from '../../db/schema.js';
 import { listRfbs, loadRfbView } from '../../db/views.js';
 import { orderWorkflowId, rfbAcknowledgementUpdate, rfbAcknowledgementVerdict } from '../../workflows/order.contract.js';
 import { rfbAcknowledgement } from '../../domain/order-commands.js';
+import { commandUpdateId, idempotencyKeyHeader, runCommand } from '../commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { listQuery, sendPage } from '../paging.js';
 
@@ -34,21 +35,44 @@ export const billingRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['billing'],
         summary: "The billing system's acknowledgement of an RFB; billing starts only after it. A repeat answers 200 with the same result",
+        headers: idempotencyKeyHeader,
         body: rfbAcknowledgement,
         response: { 200: rfbView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
       },
     },
     async (request) => {
       const ack = request.body;
-      const [rfb] = await db
-        .select({ id: rfbs.id, orderId: rfbs.orderId, phase: rfbs.phase, status: rfbs.status })
-        .from(rfbs)
-        .where(eq(rfbs.id, ack.rfbId));
+      const rfbRow = async () =>
+        (
+          await db
+            .select({ id: rfbs.id, orderId: rfbs.orderId, phase: rfbs.phase, status: rfbs.status })
+            .from(rfbs)
+            .where(eq(rfbs.id, ack.rfbId))
+        )[0];
       // The same rule as the workflow's, against the row: a duplicate is answered without a second update.
-      const verdict = rfbAcknowledgementVerdict(rfb, ack);
-      if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
-      if (!verdict.duplicate)
-        await temporal.client.workflow.getHandle(orderWorkflowId(rfb!.orderId)).executeUpdate(rfbAcknowledgementUpdate, { args: [ack] });
+      const isDuplicate = async () => {
+        const verdict = rfbAcknowledgementVerdict(await rfbRow(), ack);
+        return verdict.ok && verdict.duplicate;
+      };
+      await runCommand(async () => {
+        const rfb = await rfbRow();
+        const verdict = rfbAcknowledgementVerdict(rfb, ack);
+        if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
+        if (verdict.duplicate) return;
+        // An RFB is answered once (a rejected one is followed by a new RFB under a new id), so its
+        // id and the answer name the request: acknowledgements racing with one answer are one update.
+        const updateId = commandUpdateId({
+          name: 'acknowledge',
+          subject: ack.rfbId,
+          request: { status: ack.status },
+          revision: null,
+          idempotencyKey: request.headers['idempotency-key'],
+          caller: request.principal.keyId,
+        });
+        await temporal.client.workflow
+          .getHandle(orderWorkflowId(rfb!.orderId))
+          .executeUpdate(rfbAcknowledgementUpdate, { args: [ack], updateId });
+      }, isDuplicate);
       return (await loadRfbView(db, ack.rfbId))!;
     },
   );

@@ -13,21 +13,28 @@ import { cancelBody } from '../../domain/order-commands.js';
 import { loadCancelRequest } from '../../db/views.js';
 import { cancelOrderUpdate, cancelVerdict, orderWorkflowId } from '../../workflows/order.contract.js';
 import type { Principal } from '../auth.js';
+import { commandUpdateId, idempotencyKeyHeader } from '../commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { visibleOrder } from './product-orders.js';
 
 const cancellers = ['agent', 'customer', 'admin'] as const;
 
-/** Takes a cancel for an order the caller may see; a repeat (or a race) gets the request already taken. */
+/**
+ * Takes a cancel for an order the caller may see. `own` tells whether the request on record is
+ * this one (taken now, or sent before with the same reason by the same caller) or another's.
+ */
 export async function requestCancellation(
   app: FastifyInstance,
   principal: Principal,
   id: string,
   reason: string,
-): Promise<{ request: CancelRequestView; created: boolean }> {
+  idempotencyKey: string | undefined,
+): Promise<{ request: CancelRequestView; own: boolean }> {
   const order = await visibleOrder(app.db, principal, id);
+  const actor = `${principal.role}:${principal.keyId}`;
+  const answer = (request: CancelRequestView) => ({ request, own: request.requestedBy === actor && request.cancellationReason === reason });
   const existing = await loadCancelRequest(app.db, { orderId: id });
-  if (existing) return { request: existing, created: false };
+  if (existing) return answer(existing);
   const verdict = cancelVerdict({ orderId: id, state: order.state, cancelRequested: false });
   if (!verdict.ok) {
     const why =
@@ -36,24 +43,28 @@ export async function requestCancellation(
         : 'there is nothing left to cancel';
     throw new DomainError(verdict.code, `${verdict.message}: ${why}`);
   }
-  const actor = `${principal.role}:${principal.keyId}`;
+  // An order is cancelled once, whoever asks and why: the order names the update, so requests racing
+  // for it are one (under an Idempotency-Key the key names it; a second is refused and answered below).
+  const updateId = commandUpdateId({ name: 'cancel', subject: id, request: {}, revision: null, idempotencyKey, caller: principal.keyId });
   try {
-    await app.temporal.client.workflow.getHandle(orderWorkflowId(id)).executeUpdate(cancelOrderUpdate, { args: [{ reason, actor }] });
+    await app.temporal.client.workflow
+      .getHandle(orderWorkflowId(id))
+      .executeUpdate(cancelOrderUpdate, { args: [{ reason, actor }], updateId });
   } catch (err) {
     // Another request took the cancel first, or the order closed meanwhile: answer as if asked after.
     const taken = await loadCancelRequest(app.db, { orderId: id });
-    if (taken) return { request: taken, created: false };
+    if (taken) return answer(taken);
     const now = await visibleOrder(app.db, principal, id);
     if (closedOrderStates.includes(now.state))
       throw new DomainError('ORDER_CLOSED', `Order ${id} is ${now.state}: there is nothing left to cancel`);
     throw err;
   }
   const request = await loadCancelRequest(app.db, { orderId: id });
-  if (request) return { request, created: true };
+  if (request) return answer(request);
   // An order started before cancel requests were recorded answers its cancel only once done.
   const now = new Date().toISOString();
   const done = { id: cancellationIdFor(id), productOrder: { id }, cancellationReason: reason, requestedBy: actor, state: 'done' as const };
-  return { request: { ...done, error: null, requestedAt: now, completedAt: now }, created: true };
+  return { request: { ...done, error: null, requestedAt: now, completedAt: now }, own: true };
 }
 
 export const cancelProductOrderRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -67,14 +78,23 @@ export const cancelProductOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['productOrders'],
         summary:
           'Ask for an order to be cancelled: taken at once, carried out in reverse (RFBs withdrawn, tasks cancelled, activations undone)',
+        headers: idempotencyKeyHeader,
         body: z.object({ productOrder: z.object({ id: orderId }).strict(), cancellationReason: cancelBody.shape.reason }).strict(),
         response: { 200: cancelRequestView, 201: cancelRequestView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
       },
     },
     async (request, reply) => {
-      const taken = await requestCancellation(app, request.principal, request.body.productOrder.id, request.body.cancellationReason);
+      const { productOrder, cancellationReason } = request.body;
+      const taken = await requestCancellation(
+        app,
+        request.principal,
+        productOrder.id,
+        cancellationReason,
+        request.headers['idempotency-key'],
+      );
+      // 201 for this request, also when it is sent again; 200 with the request already taken by another.
       return reply
-        .code(taken.created ? 201 : 200)
+        .code(taken.own ? 201 : 200)
         .header('location', location(taken.request))
         .send(taken.request);
     },
@@ -111,12 +131,19 @@ export const cancelProductOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['productOrders'],
         summary: 'Shortcut for POST /cancelProductOrder: answers 202 with the cancel request and its Location',
         params: z.object({ id: orderId }),
+        headers: idempotencyKeyHeader,
         body: cancelBody,
         response: { 202: cancelRequestView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
       },
     },
     async (request, reply) => {
-      const taken = await requestCancellation(app, request.principal, request.params.id, request.body.reason);
+      const taken = await requestCancellation(
+        app,
+        request.principal,
+        request.params.id,
+        request.body.reason,
+        request.headers['idempotency-key'],
+      );
       return reply.code(202).header('location', location(taken.request)).send(taken.request);
     },
   );

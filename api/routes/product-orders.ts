@@ -1,16 +1,16 @@
-import type { WorkflowHandle } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { closedOrderStates, orderStates } from '../../domain/vocabulary.js';
+import { acceptanceDetail, closedOrderStates, orderStates } from '../../domain/vocabulary.js';
 import { customerId, orderId } from '../../domain/values.js';
 import { orderView, type OrderView } from '../../domain/views.js';
 import type { Db } from '../../db/client.js';
 import { productOrders } from '../../db/schema.js';
 import { listOrders, loadOrderView } from '../../db/views.js';
-import { acceptanceUpdate, acceptanceVerdict, orderWorkflowId, type OrderRefusal, type Verdict } from '../../workflows/order.contract.js';
+import { acceptanceUpdate, acceptanceVerdict, orderWorkflowId } from '../../workflows/order.contract.js';
 import { acceptanceBody } from '../../domain/order-commands.js';
 import type { Principal } from '../auth.js';
+import { commandUpdateId, idempotencyKeyHeader, runCommand } from '../commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { orderIdFor, orderRequest, refuseReusedKey, requestHashOf, resolveCustomer, sendEntryAnswer, submitOrder } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
@@ -31,25 +31,6 @@ export async function visibleOrder(db: Db, principal: Principal, id: string): Pr
 
 export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, temporal } = app;
-
-  /**
-   * Sends an update to an order the caller may see; a closed order's workflow may have finished,
-   * so its row answers through the same rule. Answers with the order as written after the update.
-   */
-  async function updateOrder(
-    principal: Principal,
-    id: string,
-    ruleOnClosed: (order: OrderView) => Verdict<OrderRefusal>,
-    send: (handle: WorkflowHandle, actor: string) => Promise<unknown>,
-  ) {
-    const order = await visibleOrder(db, principal, id);
-    if (closedOrderStates.includes(order.state)) {
-      const verdict = ruleOnClosed(order);
-      if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
-    }
-    await send(temporal.client.workflow.getHandle(orderWorkflowId(order.id)), `${principal.role}:${principal.keyId}`);
-    return (await loadOrderView(db, order.id))!;
-  }
 
   app.post(
     '/productOrders',
@@ -130,16 +111,41 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['productOrders'],
         summary: "The customer's acceptance of phase 1 or 2 (an agent may record it on the customer's behalf)",
         params: orderIdParam,
+        headers: idempotencyKeyHeader,
         body: acceptanceBody,
         response: { 200: orderView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
       },
     },
-    async (request) =>
-      updateOrder(
-        request.principal,
-        request.params.id,
-        (order) => acceptanceVerdict({ orderId: order.id, awaitedAcceptance: null }, request.body.phase),
-        (handle, actor) => handle.executeUpdate(acceptanceUpdate, { args: [{ ...request.body, actor }] }),
-      ),
+    async (request) => {
+      const { principal, body } = request;
+      const order = await visibleOrder(db, principal, request.params.id);
+      const decision = { ...body, actor: `${principal.role}:${principal.keyId}` };
+      const milestone = `acceptance${body.phase}` as const;
+      await runCommand(
+        async () => {
+          // A closed order's workflow may have finished: its row answers by the same rule.
+          if (closedOrderStates.includes(order.state)) {
+            const verdict = acceptanceVerdict({ orderId: order.id, awaitedAcceptance: null }, body.phase);
+            if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
+          }
+          // A customer may rightly send the same decision twice (a rejection, the step retried in
+          // fallout, a rejection again): each answers a wait of its own, begun at the milestone's time.
+          const updateId = commandUpdateId({
+            name: 'acceptance',
+            subject: order.id,
+            request: decision,
+            revision: order.milestones[milestone].at,
+            idempotencyKey: request.headers['idempotency-key'],
+            caller: principal.keyId,
+          });
+          await temporal.client.workflow
+            .getHandle(orderWorkflowId(order.id))
+            .executeUpdate(acceptanceUpdate, { args: [decision], updateId });
+        },
+        // No longer awaited, it is a resend when the milestone records this very decision.
+        async () => (await loadOrderView(db, order.id))?.milestones[milestone].detail === acceptanceDetail(decision),
+      );
+      return (await loadOrderView(db, order.id))!;
+    },
   );
 };

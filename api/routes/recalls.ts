@@ -16,6 +16,7 @@ import { noticeResponses, recallIdPattern, recallStatuses, type Role } from '../
 import { recallNoticeView, recallReportView, recallView, type RecallView } from '../../domain/views.js';
 import { productSafetyGroup, recallCommandUpdate, recallWorkflowId } from '../../workflows/recall.contract.js';
 import type { Principal } from '../auth.js';
+import { commandUpdateId, idempotencyKeyHeader, runCommand } from '../commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { refuseReusedKey, requestHashOf, sendEntryAnswer } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
@@ -218,6 +219,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
               ? 'Cancel a recall raised in error: the parties notified are told it is withdrawn'
               : 'Ask for termination: product safety decides (approved: terminated with a final report)',
           params: recallIdParam,
+          headers: idempotencyKeyHeader,
           body: recallCommandBodies[command],
           response: { 200: recallView, 404: errorBody, 409: errorBody, ...commonErrorResponses },
         },
@@ -226,13 +228,36 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         const { principal } = request;
         requireProductSafety(principal);
         const found = await visibleRecall(principal, request.params.id);
-        // An ended recall's workflow is gone: its row answers by the same rule.
-        const verdict = recallCommandVerdict(found.id, found.status, command);
-        if (!verdict.ok && (found.status === 'terminated' || found.status === 'cancelled'))
-          throw new DomainError(verdict.code, verdict.message);
-        await temporal.client.workflow.getHandle(recallWorkflowId(found.id)).executeUpdate(recallCommandUpdate, {
-          args: [{ command, actor: `${principal.role}:${principal.keyId}`, reason: request.body.reason }],
-        });
+        const actor = `${principal.role}:${principal.keyId}`;
+        const { reason } = request.body;
+        await runCommand(
+          async () => {
+            // An ended recall's workflow is gone: its row answers by the same rule.
+            const verdict = recallCommandVerdict(found.id, found.status, command);
+            if (!verdict.ok && (found.status === 'terminated' || found.status === 'cancelled'))
+              throw new DomainError(verdict.code, verdict.message);
+            // Termination may rightly be asked for again with the same reason once product safety
+            // refused it: the termination on record when asked tells the second request from the first.
+            const updateId = commandUpdateId({
+              name: command,
+              subject: found.id,
+              request: { actor, reason },
+              revision: found.termination?.at ?? null,
+              idempotencyKey: request.headers['idempotency-key'],
+              caller: principal.keyId,
+            });
+            await temporal.client.workflow
+              .getHandle(recallWorkflowId(found.id))
+              .executeUpdate(recallCommandUpdate, { args: [{ command, actor, reason }], updateId });
+          },
+          // A resend of the request that made the recall what it is: cancelled, or awaiting the decision on this termination.
+          async () => {
+            const now = (await loadRecallView(db, found.id))!;
+            if (command === 'cancel')
+              return now.status === 'cancelled' && now.cancellation?.by === actor && now.cancellation.reason === reason;
+            return now.status === 'terminationRequested' && now.termination?.requestedBy === actor && now.termination.reason === reason;
+          },
+        );
         return (await loadRecallView(db, found.id))!;
       },
     );

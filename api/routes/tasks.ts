@@ -4,11 +4,12 @@ import { z } from 'zod';
 import { taskActions, taskKinds, taskStatuses } from '../../domain/vocabulary.js';
 import { groupName, taskId } from '../../domain/values.js';
 import { notificationView, taskView } from '../../domain/views.js';
-import { apiKeys, tasks } from '../../db/schema.js';
+import { apiKeys, taskEvents, tasks } from '../../db/schema.js';
 import { listNotifications, listTasks, loadTaskView } from '../../db/views.js';
 import { applyTaskAction, taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { taskActionBodies, taskOutcomes, type TaskActionRequest } from '../../domain/task-commands.js';
 import type { Principal } from '../auth.js';
+import { commandUpdateId, idempotencyKeyHeader, runCommand, sameRequest } from '../commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { listQuery, sendPage } from '../paging.js';
 
@@ -95,6 +96,19 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  /**
+   * Whether the change that made the task's current version was this action by this key, with
+   * these details (as the workflow records them in its audit event): a resend of one taken.
+   */
+  async function madeTheTask(taskId: string, action: string, actor: string, details: object): Promise<boolean> {
+    const [latest] = await db
+      .select({ action: taskEvents.action, actor: taskEvents.actor, details: taskEvents.details })
+      .from(taskEvents)
+      .innerJoin(tasks, and(eq(tasks.id, taskEvents.taskId), eq(tasks.version, taskEvents.version)))
+      .where(eq(taskEvents.taskId, taskId));
+    return latest?.action === action && latest.actor === actor && sameRequest(latest.details, details);
+  }
+
   for (const action of taskActions) {
     app.post(
       `/tasks/:id/${action}`,
@@ -104,6 +118,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
           tags: ['tasks'],
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} a task; answers with the task once its row is written`,
           params: taskIdParam,
+          headers: idempotencyKeyHeader,
           body: taskActionBodies[action],
           response: { 200: taskView, 404: errorBody, 409: errorBody, 422: errorBody, ...commonErrorResponses },
         },
@@ -122,30 +137,46 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
           })
           .from(tasks)
           .where(eq(tasks.id, id));
-        // Another group's task does not exist for this key: 404, exactly as its GET answers.
-        if (!row || !visibleTo(request.principal, row.group)) throw new DomainError('TASK_NOT_FOUND', `No task ${id}`);
         const { keyId, role, groups } = request.principal;
         const body = (request.body ?? {}) as Omit<TaskActionRequest, 'taskId' | 'action' | 'actor'>;
         const actionRequest: TaskActionRequest = { taskId: id, action, actor: { keyId, role, groups }, ...body };
-        // The rule answers from the row first (a closed task's workflow may have finished, and a
-        // conflict is a 409 whatever the outcome); the outcome's shape comes next; the workflow
-        // checks the rule again against its own state.
-        const verdict = applyTaskAction(row, { ...actionRequest, outcome: undefined });
-        if (!verdict.ok && verdict.code !== 'INVALID_OUTCOME') throw new DomainError(verdict.code, verdict.message);
-        if (action === 'forward') await checkReceiver(row.group, actionRequest);
-        if (action === 'complete') {
-          const parsed = taskOutcomes[row.kind].safeParse(body.outcome);
-          if (!parsed.success) {
-            const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-            throw new DomainError(
-              'INVALID_OUTCOME',
-              `Invalid outcome for a ${row.kind} task: ${issues.map((i) => `${i.path || '(outcome)'} ${i.message}`).join('; ')}`,
-              { issues },
-            );
-          }
-          actionRequest.outcome = parsed.data;
-        }
-        await temporal.client.workflow.getHandle(row.workflowId).executeUpdate(taskActionUpdate, { args: [actionRequest] });
+        const outcome = action === 'complete' && row ? taskOutcomes[row.kind].safeParse(body.outcome) : undefined;
+        // What the workflow records of the action in its audit event.
+        const details = { toGroup: body.toGroup, toAssignee: body.toAssignee, message: body.message, outcome: outcome?.data };
+        await runCommand(
+          async () => {
+            // Another group's task does not exist for this key: 404, exactly as its GET answers.
+            if (!row || !visibleTo(request.principal, row.group)) throw new DomainError('TASK_NOT_FOUND', `No task ${id}`);
+            // The rule answers from the row first (a closed task's workflow may have finished, and a
+            // conflict is a 409 whatever the outcome); the outcome's shape comes next; the workflow
+            // checks the rule again against its own state.
+            const verdict = applyTaskAction(row, { ...actionRequest, outcome: undefined });
+            if (!verdict.ok && verdict.code !== 'INVALID_OUTCOME') throw new DomainError(verdict.code, verdict.message);
+            // A claim by the holder changes nothing (a claim sent again, say): no new version, no audit event.
+            if (action === 'claim' && row.assignee === keyId) return;
+            if (action === 'forward') await checkReceiver(row.group, actionRequest);
+            if (outcome && !outcome.success) {
+              const issues = outcome.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+              throw new DomainError(
+                'INVALID_OUTCOME',
+                `Invalid outcome for a ${row.kind} task: ${issues.map((i) => `${i.path || '(outcome)'} ${i.message}`).join('; ')}`,
+                { issues },
+              );
+            }
+            if (outcome) actionRequest.outcome = outcome.data;
+            // Claim, release, claim is a task's ordinary life: its version tells the second claim from the first.
+            const updateId = commandUpdateId({
+              name: action,
+              subject: id,
+              request: { actor: keyId, ...body },
+              revision: row.version,
+              idempotencyKey: request.headers['idempotency-key'],
+              caller: keyId,
+            });
+            await temporal.client.workflow.getHandle(row.workflowId).executeUpdate(taskActionUpdate, { args: [actionRequest], updateId });
+          },
+          () => madeTheTask(id, action, keyId, details),
+        );
         return (await loadTaskView(db, id))!;
       },
     );

@@ -3,10 +3,9 @@
  * life-cycle command as an update on the case's workflow. A customer key sees only its own
  * cases (another's is a 404, as if it did not exist).
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { randomUUID } from 'node:crypto';
 import { caseCommandBodies, ticketRequest, type CaseCommandBody } from '../../domain/case-commands.js';
 import { caseCommandVerdict, closedCaseStatuses, type CaseCommand } from '../../domain/cases.js';
 import { caseIdPattern, caseKinds, caseSeverities, caseStatuses, type Role } from '../../domain/vocabulary.js';
@@ -18,6 +17,7 @@ import { listCases, loadCaseView } from '../../db/views.js';
 import { caseCommandUpdate, caseWorkflowId } from '../../workflows/case.contract.js';
 import type { Principal } from '../auth.js';
 import { caseIdFor, checkProduct, checkTriage, submitCase } from '../case-entry.js';
+import { commandDigest, commandUpdateId, idempotencyKeyHeader, runCommand, sameRequest } from '../commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { refuseReusedKey, requestHashOf, resolveCustomer, sendEntryAnswer } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
@@ -40,6 +40,33 @@ const commandRoles: Record<CaseCommand, readonly Role[]> = {
   notes: ['agent', 'customer', 'backoffice', 'support', 'admin'],
   triage: ['agent', 'backoffice', 'admin'],
 };
+
+/**
+ * The status or triage event a command leaves on its case, as workflows/case.ts records it; the
+ * API knows a resent command by it. Notes leave none: they add up, each one wanted.
+ */
+function statusEventOf(command: CaseCommand, body: Record<string, unknown>): { kind: 'status' | 'triage'; details: object } | undefined {
+  const status = (details: object) => ({ kind: 'status' as const, details });
+  switch (command) {
+    case 'open':
+    case 'resume':
+      return status({ to: 'open' });
+    case 'pending':
+      return status({ to: 'pending', reason: body.reason });
+    case 'resolve':
+      return status({ to: 'resolved', resolution: body.resolution });
+    case 'close':
+      return status({ to: 'closed' });
+    case 'reopen':
+      return status({ to: 'open', comment: body.comment });
+    case 'cancel':
+      return status({ to: 'cancelled', reason: body.reason });
+    case 'triage':
+      return { kind: 'triage', details: { solved: body.solved, answers: body.answers } };
+    case 'notes':
+      return undefined;
+  }
+}
 
 export async function visibleCase(db: Db, principal: Principal, id: string): Promise<CaseView> {
   const found = await loadCaseView(db, id);
@@ -134,6 +161,20 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => visibleCase(db, request.principal, request.params.id),
   );
 
+  /** Whether the change that set the case's status was this command by this actor (a resend of one taken). */
+  async function setTheStatus(caseId: string, command: CaseCommand, actor: string, body: Record<string, unknown>): Promise<boolean> {
+    const event = statusEventOf(command, body);
+    if (!event) return false;
+    const changes = await db
+      .select({ id: caseEvents.id, kind: caseEvents.kind, actor: caseEvents.actor, details: caseEvents.details, at: caseEvents.at })
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, caseId), inArray(caseEvents.kind, ['status', 'triage'])));
+    // The workflow numbers its events (`<case id>:<n>`): the number orders two written at one instant.
+    const number = (id: string) => Number(id.slice(id.lastIndexOf(':') + 1));
+    const latest = changes.sort((x, y) => x.at.getTime() - y.at.getTime() || number(x.id) - number(y.id)).at(-1);
+    return latest?.kind === event.kind && latest.actor === actor && sameRequest(latest.details, event.details);
+  }
+
   for (const command of Object.keys(caseCommandBodies) as CaseCommand[]) {
     app.post(
       `/troubleTickets/:id/${command}`,
@@ -143,6 +184,7 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
           tags: ['troubleTickets'],
           summary: `Case command: ${command}; 409 when the case's status does not take it`,
           params: caseIdParam,
+          headers: idempotencyKeyHeader,
           body: caseCommandBodies[command],
           response: { 200: caseView, 404: errorBody, 409: errorBody, 422: errorBody, ...commonErrorResponses },
         },
@@ -150,27 +192,52 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
       async (request) => {
         const { principal } = request;
         const found = await visibleCase(db, principal, request.params.id);
-        // The owner resolves: a back-office key only for a case in one of its groups.
-        if (principal.role === 'backoffice' && found.ownerGroup && !principal.groups.includes(found.ownerGroup))
-          throw new DomainError('NOT_IN_GROUP', `Case ${found.id} is with ${found.ownerGroup}, which this key is not in`);
-        // A closed case's workflow has ended: its row answers by the same rule.
-        const verdict = caseCommandVerdict({ caseId: found.id, status: found.status, kind: found.kind }, command);
-        if (!verdict.ok && (closedCaseStatuses.includes(found.status) || verdict.code === 'TRIAGE_NOT_FOR_KIND'))
-          throw new DomainError(verdict.code, verdict.message);
-        const body = (request.body ?? {}) as object;
+        const body = (request.body ?? {}) as Record<string, unknown>;
         const actor = `${principal.role}:${principal.keyId}`;
-        if (command === 'triage') await checkTriage(db, found, body as CaseCommandBody<'triage'>);
-        // Notes are taken at any time; on a closed case (its workflow ended) the API writes them.
-        if (command === 'notes' && closedCaseStatuses.includes(found.status)) {
-          const { text } = body as CaseCommandBody<'notes'>;
-          await db
-            .insert(caseEvents)
-            .values({ id: `${found.id}:note:${randomUUID()}`, caseId: found.id, kind: 'note', at: new Date(), actor, details: { text } });
-          return (await loadCaseView(db, found.id))!;
-        }
-        await temporal.client.workflow
-          .getHandle(caseWorkflowId(found.id))
-          .executeUpdate(caseCommandUpdate, { args: [{ ...body, command, actor } as never] });
+        // Pending, resume, pending again is a case's ordinary life, and so is a note added twice: the
+        // case's events so far (as read before sending) tell the second request from the first.
+        const commandRequest = {
+          name: command,
+          subject: found.id,
+          request: { ...body, actor },
+          revision: found.history.length,
+          idempotencyKey: request.headers['idempotency-key'],
+          caller: principal.keyId,
+        };
+        await runCommand(
+          async () => {
+            // The owner resolves: a back-office key only for a case in one of its groups.
+            if (principal.role === 'backoffice' && found.ownerGroup && !principal.groups.includes(found.ownerGroup))
+              throw new DomainError('NOT_IN_GROUP', `Case ${found.id} is with ${found.ownerGroup}, which this key is not in`);
+            // A closed case's workflow has ended: its row answers by the same rule.
+            const verdict = caseCommandVerdict({ caseId: found.id, status: found.status, kind: found.kind }, command);
+            if (!verdict.ok && (closedCaseStatuses.includes(found.status) || verdict.code === 'TRIAGE_NOT_FOR_KIND'))
+              throw new DomainError(verdict.code, verdict.message);
+            if (command === 'triage') await checkTriage(db, found, body as CaseCommandBody<'triage'>);
+            // Notes are taken at any time; on a closed case (its workflow ended) the API writes them, under
+            // an id of the request's own, so the same note sent again (or at once) is one row.
+            if (command === 'notes' && closedCaseStatuses.includes(found.status)) {
+              const { text } = body as CaseCommandBody<'notes'>;
+              await db
+                .insert(caseEvents)
+                .values({
+                  id: `${found.id}:note:${commandDigest(commandRequest)}`,
+                  caseId: found.id,
+                  kind: 'note',
+                  at: new Date(),
+                  actor,
+                  details: { text },
+                })
+                .onConflictDoNothing();
+              return;
+            }
+            await temporal.client.workflow.getHandle(caseWorkflowId(found.id)).executeUpdate(caseCommandUpdate, {
+              args: [{ ...body, command, actor } as never],
+              updateId: commandUpdateId(commandRequest),
+            });
+          },
+          () => setTheStatus(found.id, command, actor, body),
+        );
         return (await loadCaseView(db, found.id))!;
       },
     );
@@ -195,25 +262,25 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new DomainError('CASE_STATUS_CONFLICT', `Case ${found.id} is ${found.status}: satisfaction is asked once it is closed`);
       const by = `${principal.role}:${principal.keyId}`;
       const at = new Date();
-      const given = await db.transaction(async (tx) => {
+      const satisfaction = { score: body.score, comment: body.comment ?? null };
+      const taken = await db.transaction(async (tx) => {
         const [row] = await tx
           .update(cases)
-          .set({ satisfaction: { score: body.score, comment: body.comment ?? null, by, at: at.toISOString() }, updatedAt: at })
+          .set({ satisfaction: { ...satisfaction, by, at: at.toISOString() }, updatedAt: at })
           .where(and(eq(cases.id, found.id), isNull(cases.satisfaction)))
           .returning({ id: cases.id });
         if (row)
-          await tx.insert(caseEvents).values({
-            id: `${found.id}:satisfaction`,
-            caseId: found.id,
-            kind: 'satisfaction',
-            at,
-            actor: by,
-            details: { score: body.score, comment: body.comment ?? null },
-          });
+          await tx
+            .insert(caseEvents)
+            .values({ id: `${found.id}:satisfaction`, caseId: found.id, kind: 'satisfaction', at, actor: by, details: satisfaction });
         return row !== undefined;
       });
-      if (!given) throw new DomainError('SATISFACTION_ALREADY_GIVEN', `Case ${found.id} already has the customer's satisfaction`);
-      return (await loadCaseView(db, found.id))!;
+      const now = (await loadCaseView(db, found.id))!;
+      // The same answer sent again by the same caller is answered as the first was.
+      const given = now.satisfaction;
+      if (!taken && !(given?.by === by && sameRequest({ score: given.score, comment: given.comment }, satisfaction)))
+        throw new DomainError('SATISFACTION_ALREADY_GIVEN', `Case ${found.id} already has the customer's satisfaction`);
+      return now;
     },
   );
 };

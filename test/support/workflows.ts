@@ -20,6 +20,8 @@ const { callActivationSystem } = wf.proxyActivities<TestActivities>({
 export const proceed = wf.defineSignal<[string]>('proceed');
 export const addNote = wf.defineUpdate<string[], [string]>('addNote');
 export const holdNote = wf.defineUpdate<string[], [string]>('holdNote');
+/** Accepted, then failed by its handler: what a repeated update id gets after a failed update. */
+export const failNote = wf.defineUpdate<string[], [string]>('failNote');
 export const stateQuery = wf.defineQuery<{ status: string; notes: string[]; proceededBy: string | null }>('state');
 
 /** Activity (failing once), signal, updates and a timer, in that order. */
@@ -37,6 +39,9 @@ export async function inspectionSubject(): Promise<string> {
     },
     { validator: (note) => void (note.trim() === '' && fail('a note must not be empty')) },
   );
+  wf.setHandler(failNote, (note) => {
+    throw wf.ApplicationFailure.nonRetryable(`${note} is not taken`, 'NOTE_REFUSED');
+  });
   // Held until the signal: shows an update that was accepted but has not finished.
   wf.setHandler(holdNote, async (note) => {
     await wf.condition(() => proceededBy !== null);
