@@ -89,7 +89,7 @@ describe('toTimeline on an order history', () => {
         'recordRfbAcknowledgement',
         'recordTaskAction',
         'completeOrder',
-        'falloutPoliciesFor',
+        'beginStep',
       ]),
     );
     expect(local.every((e) => e.kind === 'activity' && e.attempt === 1)).toBe(true);
@@ -99,6 +99,7 @@ describe('toTimeline on an order history', () => {
       'patch order-phase-2-only-when-delivered',
       'patch order-cancel-as-request',
       'patch order-fallout-policies',
+      'patch order-steps-write-milestones',
     ]);
   });
 
