@@ -48,6 +48,7 @@ type ApiCode =
   | 'NO_AFFECTED_PARTIES'
   | 'RESPONSE_CONFLICT'
   | 'QUANTITY_NOT_HELD'
+  | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 export type ErrorCode = ApiCode | TaskRefusal | OrderRefusal | (typeof caseRefusals)[number] | RecallRefusal;
@@ -105,6 +106,7 @@ const statusByCode = {
   QUANTITY_NOT_HELD: 422,
   RECALL_STATUS_CONFLICT: 409,
   RECALL_CONFLICT: 409,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;
@@ -133,7 +135,7 @@ export const errorBody = z
 export type ErrorBody = z.infer<typeof errorBody>;
 
 /** Responses every authenticated route may give besides its own; spread into a route's schema. */
-export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: errorBody } as const;
+export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: errorBody, 429: errorBody } as const;
 
 /** PostgreSQL's character_not_in_repertoire and untranslatable_character (drizzle may wrap them). */
 function isUntranslatableText(err: unknown): boolean {

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
+import type { RateLimits } from '../../api/rate-limit.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database, type Db } from '../../db/client.js';
 import type { Role } from '../../domain/vocabulary.js';
@@ -71,6 +72,8 @@ export async function startTestPlatform(
     regulator?: Regulator;
     /** How long the API knows a valid key without a lookup (the app's default when unset). */
     apiKeyCacheMs?: number;
+    /** Requests per window by key and by address (the app's defaults when unset). */
+    rateLimits?: RateLimits;
     /** The database as the worker's activities see it: e.g. slowed, to show reads never go stale. */
     activityDb?: (db: Db) => Db;
   } = {},
@@ -88,6 +91,7 @@ export async function startTestPlatform(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     adminApiKey: adminKey,
     apiKeyCacheMs: o.apiKeyCacheMs,
+    rateLimits: o.rateLimits,
     simulators: { activation: activation instanceof ActivationSimulator ? activation : undefined },
     hubCallbackHosts: o.hubCallbackHosts,
     orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },
