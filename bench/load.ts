@@ -146,6 +146,22 @@ async function main() {
     }
   }
 
+  // A completion the bench gave up on (autocannon's 10 s timeout), or still in flight when a run
+  // ended, may have been done all the same: the inbox tells, once its count stops moving.
+  const completedTasks = async () =>
+    Number(
+      (
+        await fetch(`${url}/api/v1/tasks?status=completed&limit=1`, { headers: { authorization: `Bearer ${keys.backoffice}` } })
+      ).headers.get('x-total-count'),
+    );
+  let completed = await completedTasks();
+  for (let before = -1; completed !== before; completed = await completedTasks()) {
+    before = completed;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  const completions = runs.filter((r) => r.scenario.startsWith('POST /tasks'));
+  const answered = completions.reduce((sum, r) => sum + r.requests - r['4xx'] - r['5xx'], 0);
+  const gaveUp = completions.reduce((sum, r) => sum + r.timeouts, 0);
   await platform.stop();
 
   console.log(`\nOrquesta API under load (autocannon), ${duration} s per run; ${ids.length} orders, ${tasks.length} open tasks`);
@@ -154,6 +170,9 @@ async function main() {
     `${'scenario'.padEnd(28)} ${'conns'.padStart(5)} ${'req/s'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'4xx'.padStart(6)} ${'5xx'.padStart(6)} ${'errors'.padStart(6)}`,
   );
   for (const r of runs) console.log(line(r));
+  console.log(
+    `\ntasks completed: ${completed}; answered 200: ${answered}; given up on by the bench after 10 s: ${gaveUp}; the rest were in flight when a run ended`,
+  );
   console.log('');
   for (const r of runs) console.log(JSON.stringify(r));
   process.exit(0);
