@@ -1,6 +1,6 @@
 import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { DrizzleQueryError } from 'drizzle-orm';
-import { pino, stdSerializers, type Logger } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
 /**
  * Where a credential would sit in a logged object. Fastify's request serializer logs no headers,
@@ -34,8 +34,18 @@ export function errorWithoutQueryValues(err: unknown): unknown {
   return logged;
 }
 
-export function createLogger(level: string, name = 'orquesta'): Logger {
-  return pino({ name, level, redact: { paths: redactedPaths, censor: '[redacted]' }, serializers: { err: errorWithoutQueryValues } });
+/** The process's JSON log on stdout (`destination` for a test that reads it). */
+export function createLogger(level: string, name = 'orquesta', destination?: DestinationStream): Logger {
+  return pino(
+    {
+      name,
+      level,
+      redact: { paths: redactedPaths, censor: '[redacted]' },
+      // `err` as Fastify and we log errors; `error` as the Temporal SDK does (e.g. "Activity failed").
+      serializers: { err: errorWithoutQueryValues, error: errorWithoutQueryValues },
+    },
+    destination,
+  );
 }
 
 const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
