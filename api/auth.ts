@@ -20,7 +20,10 @@ export interface Principal {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The roles that may call this route, or 'public' for health, metrics and docs. A public route with `rateLimit: false` is never limited. */
+    /**
+     * The roles that may call this route, or 'public' for health, metrics and docs. A public route
+     * with `rateLimit: false` is never rate-limited.
+     */
     roles?: readonly Role[] | 'public';
   }
   interface FastifyRequest {

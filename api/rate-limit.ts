@@ -12,7 +12,7 @@ import { DomainError } from './errors.js';
 export interface RateLimits {
   /** Requests per window for one API key. */
   perKey: number;
-  /** Requests per window for one address without a valid key (no key, an unknown or a revoked one, the docs). */
+  /** Requests per window for one address without a valid key (none, an unknown or revoked one; the docs). */
   perAddress: number;
   windowSeconds: number;
 }
@@ -25,7 +25,10 @@ export const defaultRateLimits: RateLimits = { perKey: 120_000, perAddress: 1_20
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Counts this request against its caller (`request.principal` if known, else its address); 429 once the window's budget is spent. */
+    /**
+     * Counts this request against its caller (`request.principal` if known, else its address);
+     * 429 once the window's budget is spent.
+     */
     countRequest(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   }
 }
