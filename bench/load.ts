@@ -115,12 +115,8 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 const line = (r: Run) =>
   `${r.scenario.padEnd(28)} ${String(r.connections).padStart(5)} ${String(r.requestsPerSec).padStart(7)} ${ms(r.p50Ms).padStart(8)} ${ms(r.p99Ms).padStart(8)} ${String(r['4xx']).padStart(6)} ${String(r['5xx']).padStart(6)} ${String(r.errors).padStart(6)}${r.ranOut ? `  (its ${r.requests} tasks done in ${r.seconds} s)` : ''}${r.partial ? `  (${r.partial.count} 200s without ${r.partial.lacks})` : ''}`;
 
-async function main() {
-  const platform = await startBenchPlatform({
-    purpose: 'bench_load',
-    env: { BILLING_ADAPTER: 'pull', ACTIVATION_ADAPTER: 'simulator', ACTIVATION_SIMULATOR_LATENCY_MS: '20', DATABASE_POOL_SIZE: '20' },
-  });
-  const { url, adminKey } = platform;
+/** Prepares the orders and runs every scenario against the API at `url`. */
+async function measure(url: string, adminKey: string) {
   const { enterOrder, keyFor, keys } = await orderFlow(url, adminKey, new Map());
   const support = await keyFor('support');
 
@@ -180,7 +176,16 @@ async function main() {
   const completions = runs.filter((r) => r.scenario.startsWith('POST /tasks'));
   const answered = completions.reduce((sum, r) => sum + r.requests - r['4xx'] - r['5xx'], 0);
   const gaveUp = completions.reduce((sum, r) => sum + r.timeouts, 0);
-  await platform.stop();
+  return { ids, tasks, runs, completed, answered, gaveUp };
+}
+
+async function main() {
+  const platform = await startBenchPlatform({
+    purpose: 'bench_load',
+    env: { BILLING_ADAPTER: 'pull', ACTIVATION_ADAPTER: 'simulator', ACTIVATION_SIMULATOR_LATENCY_MS: '20', DATABASE_POOL_SIZE: '20' },
+  });
+  // A failed run must not leave the dev server and the scratch database behind.
+  const { ids, tasks, runs, completed, answered, gaveUp } = await measure(platform.url, platform.adminKey).finally(() => platform.stop());
 
   console.log(`\nOrquesta API under load (autocannon), ${duration} s per run; ${ids.length} orders, ${tasks.length} open tasks`);
   console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model}, node ${process.version}\n`);
