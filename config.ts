@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultRateLimits } from './api/rate-limit.js';
 import { optionalString, readEnv } from './runtime/env.js';
 import { defaultOrderSettings } from './workflows/order.contract.js';
 
@@ -10,9 +11,13 @@ const appEnv = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   DATA_DIR: z.string().default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** The bootstrap admin key: with it an operator creates every other key through the API. */
   /** How long a valid API key is known without a lookup; a key revoked through another API process stops working within it. */
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(10),
+  /** Requests per window one API key may make, and one address without a valid key (the docs, refused keys). */
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(defaultRateLimits.perKey),
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(defaultRateLimits.perAddress),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(defaultRateLimits.windowSeconds),
+  /** The bootstrap admin key: with it an operator creates every other key through the API. */
   ADMIN_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(24, 'must be at least 24 characters').optional()),
   ACTIVATION_ADAPTER: z.enum(['simulator', 'http']).default('simulator'),
   ACTIVATION_URL: optionalString,
@@ -65,6 +70,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     adminApiKey: e.ADMIN_API_KEY,
     apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
+    rateLimits: { perKey: e.RATE_LIMIT_PER_KEY, perAddress: e.RATE_LIMIT_PER_ADDRESS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
     adapters: {
       activation: {
         kind: e.ACTIVATION_ADAPTER,

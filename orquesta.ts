@@ -160,6 +160,7 @@ async function startApi(
     logger,
     adminApiKey: app.adminApiKey,
     apiKeyCacheMs: app.apiKeyCacheMs,
+    rateLimits: app.rateLimits,
     // Only where the worker runs in this process are its metrics and simulators this process's.
     workerMetricsUrl: inProcess?.workerMetricsUrl,
     simulators: {

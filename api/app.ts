@@ -4,6 +4,7 @@
  * auth as named plugins; one plugin per resource.
  */
 import { randomUUID } from 'node:crypto';
+import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Client, Connection } from '@temporalio/client';
@@ -22,6 +23,7 @@ import type { OrderSettings } from '../workflows/order.contract.js';
 import { auth } from './auth.js';
 import { errorHandling } from './errors.js';
 import { httpMetrics } from './metrics.js';
+import { defaultRateLimits, rateLimiting, type RateLimits } from './rate-limit.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { healthRoutes } from './routes/health.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -48,6 +50,8 @@ export interface AppDeps {
   adminApiKey?: string;
   /** How long a valid key is known without a lookup (API_KEY_CACHE_SECONDS); 0 looks every key up. */
   apiKeyCacheMs?: number;
+  /** Requests per window by API key and by address (RATE_LIMIT_*); `defaultRateLimits` when unset. */
+  rateLimits?: RateLimits;
   /** Where order workflows run and the business settings they start with. */
   orders: { taskQueue: string; settings: OrderSettings; answerWithinMs: number };
   /** Where case workflows run; entry answers 202 past `answerWithinMs`, as order entry does. */
@@ -79,6 +83,27 @@ declare module 'fastify' {
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The Swagger UI page loads its scripts, styles and the document from here and nothing else. Not
+ * helmet's default: its `upgrade-insecure-requests` sends the page's own requests to https, so on
+ * an API reached over plain http by a host name (a container, a test machine) the page stays
+ * blank. Inline styles are allowed, as helmet's default allows them: the UI sets a few, and a
+ * style runs no script.
+ */
+const docsContentSecurityPolicy = [
+  "default-src 'self'",
+  "base-uri 'self'",
+  "connect-src 'self'",
+  "font-src 'self' data:",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "script-src 'self'",
+  "script-src-attr 'none'",
+  "style-src 'self' 'unsafe-inline'",
+].join('; ');
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -116,7 +141,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(errorHandling);
+  // First of the hooks, so refusals (401, 429) carry the headers too.
+  await app.register(fastifyHelmet, {
+    // An answer of this API is JSON: rendered in a browser, it may load nothing and be framed nowhere.
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    frameguard: { action: 'deny' },
+  });
   await app.register(httpMetrics);
+  await app.register(rateLimiting, deps.rateLimits ?? defaultRateLimits);
   await app.register(auth, { adminApiKey: deps.adminApiKey, keyCacheMs: deps.apiKeyCacheMs ?? 10_000 });
 
   await app.register(fastifySwagger, {
@@ -129,7 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: docsContentSecurityPolicy });
 
   await app.register(healthRoutes);
   await app.register(apiKeyRoutes, { prefix: '/api/v1' });

@@ -20,7 +20,10 @@ export interface Principal {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The roles that may call this route, or 'public' for health, metrics and docs. */
+    /**
+     * The roles that may call this route, or 'public' for health, metrics and docs. A public route
+     * with `rateLimit: false` is never rate-limited.
+     */
     roles?: readonly Role[] | 'public';
   }
   interface FastifyRequest {
@@ -53,10 +56,21 @@ export const auth = fp<{ adminApiKey?: string; keyCacheMs: number }>(
       }
     });
 
-    app.addHook('onRequest', async (request) => {
-      const roles = request.routeOptions.config.roles;
-      if (roles === undefined || roles === 'public') return;
-      request.principal = await authenticate(request, app.db, bootstrapHash, known);
+    // The door: who calls (the key), how often (the rate limit), whether they may (the role).
+    app.addHook('onRequest', async (request, reply) => {
+      const { roles, rateLimit } = request.routeOptions.config;
+      if (roles === undefined || roles === 'public') {
+        if (rateLimit !== false) await app.countRequest(request, reply);
+        return;
+      }
+      try {
+        request.principal = await authenticate(request, app.db, bootstrapHash, known);
+      } catch (err) {
+        // A refused key counts against the address, so guessing keys is limited like any anonymous call.
+        if (err instanceof DomainError) await app.countRequest(request, reply);
+        throw err;
+      }
+      await app.countRequest(request, reply);
       if (!roles.includes(request.principal.role)) {
         throw new DomainError('FORBIDDEN', `Role ${request.principal.role} may not call ${request.method} ${request.routeOptions.url}`, {
           allowedRoles: roles,
@@ -64,7 +78,7 @@ export const auth = fp<{ adminApiKey?: string; keyCacheMs: number }>(
       }
     });
   },
-  { name: 'orquesta-auth', dependencies: ['orquesta-errors'] },
+  { name: 'orquesta-auth', dependencies: ['orquesta-errors', 'orquesta-rate-limit'] },
 );
 
 /**

@@ -55,6 +55,7 @@ type ApiCode =
   | 'NO_AFFECTED_PARTIES'
   | 'RESPONSE_CONFLICT'
   | 'QUANTITY_NOT_HELD'
+  | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
   | 'TEMPORAL_UNAVAILABLE'
@@ -114,6 +115,7 @@ const statusByCode = {
   QUANTITY_NOT_HELD: 422,
   RECALL_STATUS_CONFLICT: 409,
   RECALL_CONFLICT: 409,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
   TEMPORAL_UNAVAILABLE: 503,
@@ -152,9 +154,10 @@ const unavailable = errorBody.describe(
 
 /**
  * Responses every authenticated route may give besides its own; spread into a route's schema.
- * Every such route reads its API key from the database, so each may find it down (503).
+ * Every such route reads its API key from the database, so each may find it down (503), and each
+ * counts against its caller's rate limit (429).
  */
-export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: errorBody, 503: unavailable } as const;
+export const commonErrorResponses = { 400: errorBody, 401: errorBody, 403: errorBody, 429: errorBody, 503: unavailable } as const;
 
 /** PostgreSQL's character_not_in_repertoire and untranslatable_character (drizzle may wrap them). */
 function isUntranslatableText(err: unknown): boolean {

@@ -34,21 +34,26 @@ export async function orderFlow(url: string, adminKey: string, latencies: Map<st
     }
   }
 
-  async function oneOrder(i: number): Promise<number> {
-    const started = performance.now();
+  /** Order i entered and provisioned up to the customer's first acceptance, with its two manual tasks open. */
+  async function enterOrder(i: number): Promise<{ id: string; tasks: string[] }> {
     const order = await call(agent, 'POST', '/productOrders', '/api/v1/productOrders', {
       customer: { name: `Bench Customer ${i}`, taxId: `BENCH-${process.pid}-${i}` },
       contact: { name: 'Bench Contact', email: `bench${i}@example.com` },
       items: [{ offeringId: 'datahost', components: optional, configuration: { domainName: `bench${i}.example` } }],
     });
     const id = order.id as string;
-    let o = await until(agent, id, (o) => o.milestones.acceptance1.status === 'inProgress' && o.openTasks.length === 2);
-    const tasks = o.openTasks.map((t: { id: string }) => t.id) as string[];
+    const o = await until(agent, id, (o) => o.milestones.acceptance1.status === 'inProgress' && o.openTasks.length === 2);
+    return { id, tasks: o.openTasks.map((t: { id: string }) => t.id) };
+  }
+
+  async function oneOrder(i: number): Promise<number> {
+    const started = performance.now();
+    const { id, tasks } = await enterOrder(i);
     await call(agent, 'POST', '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, {
       phase: 1,
       decision: 'accepted',
     });
-    o = await until(agent, id, (o) => o.readyForBilling.length === 1);
+    let o = await until(agent, id, (o) => o.readyForBilling.length === 1);
     await call(billing, 'POST', '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
       rfbId: o.readyForBilling[0].id,
       status: 'accepted',
@@ -73,5 +78,5 @@ export async function orderFlow(url: string, adminKey: string, latencies: Map<st
     return performance.now() - started;
   }
 
-  return { oneOrder };
+  return { oneOrder, enterOrder, keyFor, keys: { agent, billing, backoffice } };
 }

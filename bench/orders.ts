@@ -16,6 +16,7 @@ import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/clie
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { rssMb, startBenchPlatform } from './processes.js';
 import { orderFlow } from './order-flow.js';
+import { runPool } from './pool.js';
 import { bundleWorkflows } from '../runtime/worker.js';
 
 const { values: args } = parseArgs({
@@ -41,17 +42,6 @@ const cpuSeconds = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
-
-async function runPool<T>(count: number, workers: number, job: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < count) results.push(await job(next++));
-    }),
-  );
-  return results;
-}
 
 async function main() {
   // BENCH_PROFILE=dir writes a V8 CPU profile of the worker there (open it in Chrome DevTools).

@@ -24,11 +24,16 @@ async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof chec
   }
 }
 
+/**
+ * Never rate-limited: probes and scrapes come from the platform at their own pace, and a probe
+ * refused because someone else spent its address's budget would take a healthy process out of
+ * service. These routes belong on the internal network, not behind the public door.
+ */
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health',
     {
-      config: { roles: 'public' },
+      config: { roles: 'public', rateLimit: false },
       schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ status: z.literal('up') }) } },
     },
     async () => ({ status: 'up' as const }),
@@ -37,7 +42,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/ready',
     {
-      config: { roles: 'public' },
+      config: { roles: 'public', rateLimit: false },
       schema: {
         tags: ['health'],
         summary: 'Temporal and the database are reachable; 503 (with Retry-After) names the part that is not',
@@ -58,7 +63,10 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/metrics',
-    { config: { roles: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics of the API and the in-process worker' } },
+    {
+      config: { roles: 'public', rateLimit: false },
+      schema: { tags: ['health'], summary: 'Prometheus metrics of the API and the in-process worker' },
+    },
     async (_request, reply) => {
       const text = (await app.metrics.metrics()) + (await workerMetrics(app.workerMetricsUrl));
       return reply.type(app.metrics.contentType).send(text);

@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { apiConnectionOptions } from '../../api/temporal-connection.js';
+import type { RateLimits } from '../../api/rate-limit.js';
 import { createActivities } from '../../activities/index.js';
 import { openDatabase, type Database, type Db } from '../../db/client.js';
 import type { Role } from '../../domain/vocabulary.js';
@@ -72,6 +73,8 @@ export async function startTestPlatform(
     regulator?: Regulator;
     /** How long the API knows a valid key without a lookup (the app's default when unset). */
     apiKeyCacheMs?: number;
+    /** Requests per window by key and by address (the app's defaults when unset). */
+    rateLimits?: RateLimits;
     /** The database as the worker's activities see it: e.g. slowed, to show reads never go stale. */
     activityDb?: (db: Db) => Db;
     /** How the API (not the worker) reaches the database and Temporal, e.g. through a gate a test closes. */
@@ -97,6 +100,7 @@ export async function startTestPlatform(
     adminApiKey: adminKey,
     apiKeyCacheMs: o.apiKeyCacheMs,
     inspection: { silentActivityMs: o.silentActivityMs },
+    rateLimits: o.rateLimits,
     simulators: { activation: activation instanceof ActivationSimulator ? activation : undefined },
     hubCallbackHosts: o.hubCallbackHosts,
     orders: { taskQueue, settings: o.settings ?? defaultOrderSettings, answerWithinMs: o.answerWithinMs ?? 30_000 },

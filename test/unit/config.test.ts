@@ -8,6 +8,7 @@ describe('configuration', () => {
       port: 3000,
       database: { url: undefined, dataDir: '.data' },
       adapters: { activation: { kind: 'simulator' }, billing: { kind: 'simulator' } },
+      rateLimits: { perKey: 120_000, perAddress: 1_200, windowSeconds: 60 },
     });
     expect(loadTemporalConfig({})).toMatchObject({
       address: undefined,
@@ -24,6 +25,8 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
     [{ ACTIVATION_ADAPTER: 'http' }, 'ACTIVATION_URL'],
+    [{ RATE_LIMIT_PER_KEY: '0' }, 'RATE_LIMIT_PER_KEY'],
+    [{ RATE_LIMIT_WINDOW_SECONDS: 'a minute' }, 'RATE_LIMIT_WINDOW_SECONDS'],
   ])('fails fast naming the bad variable: %j', (env, name) => {
     expect(() => loadAppConfig(env)).toThrow(new RegExp(`Invalid configuration:[\\s\\S]*${name}`));
   });
