@@ -480,7 +480,7 @@ describe('recall from initiation to termination (APQC 6.4)', () => {
       notification.refuse = null;
     }
     expect(delivered(r.recallId, 'reminder', 1)).toEqual(customers.slice(0, 25));
-    await env.sleep(3 * day);
+    await sleepUntilNext(r.recallId, 'nextReminderAt'); // day 6
     await r.until((s) => s.reminderRounds === 2 && s.openTaskIds.length === 0);
     await r.until(() => delivered(r.recallId, 'reminder', 2).length === customers.length).catch(() => undefined);
     expect(delivered(r.recallId, 'reminder', 2)).toEqual(customers);
