@@ -127,6 +127,8 @@ async function startWorker(
     workflowBundle: { code: bundle.code },
   });
   const running = workers.run();
+  // Since the process started: what a killed worker costs before its replacement polls (issue 12 asks under 2 s).
+  logger.info({ sinceProcessStartMs: Math.round(performance.now()) }, 'worker polling');
   // The order events hub's deliveries run beside the workflows; a second worker process is
   // harmless (at least once), and stopping waits for the delivery in flight.
   const hub = startHubDispatcher({ db: database.db, logger });

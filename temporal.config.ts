@@ -33,11 +33,12 @@ const temporalEnv = z.object({
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(40),
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /**
-   * How long a workflow task waits on this worker's sticky queue before any worker may take it.
-   * The SDK's 10 s was the delay every workflow of a killed worker paid; a live worker, even a
-   * busy one on 2 cores, polls its sticky queue well within 3 s.
+   * How long a workflow task waits on this worker's sticky queue before any worker may take it:
+   * what every workflow of a killed worker waits before another takes it over (the SDK's 10 s).
+   * Measured with bench:peers on 2 cores under load: 3 s cost a quarter of the throughput (a busy
+   * worker missed its own tasks, which then replayed from history); 5 s did as well as 10 s.
    */
-  WORKER_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3_000),
+  WORKER_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(5_000),
   /** Where the SDK runtime's own Prometheus exporter listens (the worker's metrics). */
   WORKER_METRICS_ADDRESS: z
     .string()
