@@ -159,33 +159,34 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
   }
 
   /**
-   * Calls an earlier attempt recorded as sent and never answered: its worker stopped under it.
-   * This attempt sends them again under the same keys (the system takes each once), so they are
-   * settled as failed, saying why, rather than left `sent` for ever.
+   * Calls of these keys recorded as sent and never answered: the attempt that sent them stopped
+   * (its worker died, or its time ran out). This attempt sends them again under the same keys (the
+   * system takes each once), so they are settled as failed, saying why, rather than left `sent`
+   * for ever. Only this call's keys: another phase's or step's rows are not this attempt's to settle.
    */
-  async function settleLostCalls(orderId: string, action: 'activate' | 'deactivate', attempt: number) {
-    if (attempt === 1) return;
+  async function settleLostCalls(orderId: string, action: 'activate' | 'deactivate', keys: string[], attempt: number) {
+    if (keys.length === 0) return;
     await whileDatabaseDown(() =>
       db
         .update(activations)
         .set({
           status: 'failed',
-          result: sql`jsonb_build_object('error', 'no answer recorded: the worker of attempt ' || ${activations.attempt} || ' stopped; attempt ' || ${attempt}::int || ' sent it again')`,
+          result: sql`jsonb_build_object('error', 'no answer recorded: the attempt ' || ${activations.attempt} || ' that sent it stopped; attempt ' || ${attempt}::int || ' sent it again')`,
         })
         .where(
           and(
             eq(activations.orderId, orderId),
             eq(activations.action, action),
             eq(activations.status, 'sent'),
-            sql`${activations.attempt} < ${attempt}`,
+            inArray(activations.idempotencyKey, keys),
           ),
         ),
     );
   }
 
   async function activate(p: { orderId: string; phase: 1 | 2; steps: PlanStep[] }, attempt: number): Promise<{ activated: number }> {
-    await settleLostCalls(p.orderId, 'activate', attempt);
     const keys = p.steps.map((s) => `${p.orderId}:${s.key}:activate`);
+    await settleLostCalls(p.orderId, 'activate', keys, attempt);
     // Configuration travels once per item (in the order's items), not with every plan step.
     const items = await whileDatabaseDown(() =>
       db.select({ id: orderItems.id, configuration: orderItems.configuration }).from(orderItems).where(eq(orderItems.orderId, p.orderId)),
@@ -230,10 +231,11 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
    * again. Each is recorded like an activation.
    */
   async function deactivateSent(orderId: string, attempt: number) {
-    await settleLostCalls(orderId, 'deactivate', attempt);
     const rows = await db.select().from(activations).where(eq(activations.orderId, orderId)).orderBy(desc(activations.createdAt));
     const done = new Set(rows.filter((r) => r.action === 'deactivate' && r.status === 'succeeded').map((r) => r.idempotencyKey));
     const sent = [...new Map(rows.filter((r) => r.action === 'activate').map((r) => [r.idempotencyKey, r])).values()];
+    const toSend = sent.map((a) => a.idempotencyKey.replace(/:activate$/, ':deactivate')).filter((key) => !done.has(key));
+    await settleLostCalls(orderId, 'deactivate', toSend, attempt);
     for (const a of sent) {
       const idempotencyKey = a.idempotencyKey.replace(/:activate$/, ':deactivate');
       if (done.has(idempotencyKey)) continue;
@@ -365,11 +367,14 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
       /** The phase's milestone as the workflow holds it: written done here, saving the order a write of its own. */
       milestone?: { name: MilestoneName; record: MilestoneRecord };
     }): Promise<{ activated: number; milestone?: MilestoneRecord }> {
-      const activated = await heartbeating((context) => activate(p, context.info.attempt));
-      if (!p.milestone) return activated;
-      const record = milestoneAt(p.milestone.record, 'done', new Date());
-      await whileDatabaseDown(() => updateOrder({ orderId: p.orderId, milestones: { [p.milestone!.name]: record } }));
-      return { ...activated, milestone: record };
+      // The milestone is written inside the heartbeats too: a database outage then costs no attempt.
+      return heartbeating(async (context) => {
+        const activated = await activate(p, context.info.attempt);
+        if (!p.milestone) return activated;
+        const record = milestoneAt(p.milestone.record, 'done', new Date());
+        await whileDatabaseDown(() => updateOrder({ orderId: p.orderId, milestones: { [p.milestone!.name]: record } }));
+        return { ...activated, milestone: record };
+      });
     },
 
     /**

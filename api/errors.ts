@@ -267,7 +267,8 @@ export const errorHandling = fp(
       const { status, body } = toReply(err);
       // A part down is the operator's to fix, not a bug: one line each, without the stack.
       if (status === 503) {
-        request.log.warn({ code: body.code, err: (err as Error).message }, 'request failed: a part is down');
+        // Through the error serializer, which keeps a failed query's values (a key's hash) out.
+        request.log.warn({ code: body.code, err }, 'request failed: a part is down');
         reply.header('retry-after', retryAfterSeconds);
       } else if (status >= 500) request.log.error({ err }, 'request failed');
       else request.log.info({ code: body.code, status }, 'request refused');

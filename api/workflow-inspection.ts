@@ -448,7 +448,8 @@ export async function describeWorkflow(
       // Support inspects runs when things break, the database included: what Temporal says still stands.
       findings.push({
         kind: 'waiting',
-        sentence: `whom this run waits on is unknown: the read models could not be read (${(err as Error).message})`,
+        // Not the error's text: a failed query's carries its statement and values.
+        sentence: `whom this run waits on is unknown: the read models could not be read`,
       });
     }
     if (findings.length === 0 && pendingActivities.length === 0 && pendingChildren.length === 0)

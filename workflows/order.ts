@@ -471,6 +471,7 @@ function orderProcess(orderId: string, settings: OrderSettings) {
         'ACTIVATION_FAILED',
         async () => {
           const milestone = stepsWriteMilestones ? { name, record: milestones[name] } : undefined;
+          const missedBefore = milestones[name].deadlineMissed;
           let activated: { milestone?: MilestoneRecord };
           try {
             activated = await activatePhase({ orderId, phase, steps, ...(milestone ? { milestone } : {}) });
@@ -478,8 +479,18 @@ function orderProcess(orderId: string, settings: OrderSettings) {
             if (policies && failureTypeOf(err) === 'ActivationRejected') throw new StepFailed('ACTIVATION_REJECTED', messageOf(err));
             throw err;
           }
-          if (activated.milestone) milestones[name] = activated.milestone;
-          else await mark(name, 'done');
+          if (!activated.milestone) {
+            // Awaited, not returned: returning the promise would add ticks the older histories do not have.
+            await mark(name, 'done');
+            return;
+          }
+          milestones[name] = {
+            ...activated.milestone,
+            deadlineMissed: milestones[name].deadlineMissed ?? activated.milestone.deadlineMissed,
+          };
+          // The 24 h watch wrote this milestone (missed, in progress) while the activity ran: its
+          // write may have landed after the activity's own, so done is written again, in order.
+          if (milestones[name].deadlineMissed && !missedBefore) await updateOrder({ milestones: { [name]: milestones[name] } });
         },
         // Skipped: the services whose activation did not succeed stay notActivated.
         async (reason) => {
@@ -578,6 +589,8 @@ function orderProcess(orderId: string, settings: OrderSettings) {
           if (knownBeforeSend && !again) rfbs.push(rfb);
           // An answer that came while the fallout group looked needs no resend.
           if (rfb.status === 'sent') {
+            // Billing's wait starts once the RFB is delivered; until then no earlier RFB's deadline shows.
+            waitDeadlines.rfbNoAnswer = undefined;
             const sent = await send(rfb);
             if (!knownBeforeSend) rfbs.push(rfb);
             // An answer that came while the send was still returning keeps its record.

@@ -113,6 +113,6 @@ describe('a worker killed mid-compensation', () => {
     const lost = rows.filter((r) => r.status === 'failed');
     expect(lost.length).toBeGreaterThan(0);
     for (const r of lost)
-      expect((r.result as { error: string }).error).toMatch(/the worker of attempt \d+ stopped; attempt \d+ sent it again/);
+      expect((r.result as { error: string }).error).toMatch(/the attempt \d+ that sent it stopped; attempt \d+ sent it again/);
   });
 });
