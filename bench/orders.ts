@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { rssMb, startBenchPlatform } from './processes.js';
-import { orderFlow } from './order-flow.js';
+import { orderFlow, runPool } from './order-flow.js';
 import { bundleWorkflows } from '../runtime/worker.js';
 
 const { values: args } = parseArgs({
@@ -42,17 +42,6 @@ const cpuSeconds = (pid: number) => {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
-async function runPool<T>(count: number, workers: number, job: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < count) results.push(await job(next++));
-    }),
-  );
-  return results;
-}
-
 async function main() {
   // BENCH_PROFILE=dir writes a V8 CPU profile of the worker there (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
@@ -64,7 +53,7 @@ async function main() {
   const { server, adminKey, url, api, worker } = platform;
 
   const latencies = new Map<string, number[]>();
-  const { oneOrder } = await orderFlow(url, adminKey, latencies);
+  const { oneOrder } = await orderFlow(url, adminKey, { latencies });
 
   // A short warm-up so that bundling and connection set-up are not counted.
   await runPool(Math.min(concurrency, 5), concurrency, oneOrder);
