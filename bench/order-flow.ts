@@ -52,8 +52,11 @@ export interface OrderFlowOptions {
   send?: Send;
   /** How often an order is read while the flow waits for its next step. */
   pollMs?: number;
-  /** Told of every step an order reaches. */
-  onStep?: (s: { order: number; orderId: string; step: OrderStep }) => void;
+  /**
+   * Told of every step an order reaches, as soon as the flow sees it; `since` (performance.now())
+   * is when the order's latest request that had not seen it yet was sent: the step came after.
+   */
+  onStep?: (s: { order: number; orderId: string; step: OrderStep; since: number }) => void;
 }
 
 export async function orderFlow(url: string, adminKey: string, o: OrderFlowOptions = {}) {
@@ -81,66 +84,68 @@ export async function orderFlow(url: string, adminKey: string, o: OrderFlowOptio
   const backoffice = await keyFor('backoffice', { groups: ['provisioning', 'web-marketing'] });
 
   const optional = datahost.components.filter((c) => !c.mandatory).map((c) => c.id);
-  async function until(key: string, id: string, done: (o: any) => boolean) {
-    for (;;) {
-      const { status, body } = await call(key, 'GET', '/productOrders/:id', `/api/v1/productOrders/${id}`);
-      // 404: entry answered 202 and the order is not written yet.
-      if (status !== 404) {
-        if (status >= 300) throw new Error(`GET /api/v1/productOrders/${id}: ${status} ${JSON.stringify(body)}`);
-        if (done(body)) return body;
-      }
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
-  }
 
   async function oneOrder(i: number): Promise<number> {
     const started = performance.now();
-    const order = await succeeded(agent, 'POST', '/productOrders', '/api/v1/productOrders', {
+    /** When the order's latest request that had not seen its next step yet was sent: the step came after. */
+    let since = started;
+    async function command(key: string, route: string, path: string, body: unknown) {
+      const sentAt = performance.now();
+      const answer = await succeeded(key, 'POST', route, path, body);
+      since = sentAt;
+      return answer;
+    }
+    async function until(id: string, done: (o: any) => boolean) {
+      for (;;) {
+        const sentAt = performance.now();
+        const { status, body } = await call(agent, 'GET', '/productOrders/:id', `/api/v1/productOrders/${id}`);
+        // 404: entry answered 202 and the order is not written yet.
+        if (status !== 404) {
+          if (status >= 300) throw new Error(`GET /api/v1/productOrders/${id}: ${status} ${JSON.stringify(body)}`);
+          if (done(body)) return body;
+        }
+        since = sentAt;
+        await new Promise((r) => setTimeout(r, pollMs));
+      }
+    }
+    const order = await command(agent, '/productOrders', '/api/v1/productOrders', {
       customer: { name: `Bench Customer ${i}`, taxId: `BENCH-${process.pid}-${i}` },
       contact: { name: 'Bench Contact', email: `bench${i}@example.com` },
       items: [{ offeringId: 'datahost', components: optional, configuration: { domainName: `bench${i}.example` } }],
     });
     const id = order.id as string;
-    const reached = (step: OrderStep) => o.onStep?.({ order: i, orderId: id, step });
+    const reached = (step: OrderStep) => o.onStep?.({ order: i, orderId: id, step, since });
     reached('entered');
-    let seen = await until(agent, id, (o) => o.milestones.acceptance1.status === 'inProgress' && o.openTasks.length === 2);
+    let seen = await until(id, (o) => o.milestones.acceptance1.status === 'inProgress' && o.openTasks.length === 2);
     reached('awaitingAcceptance1');
     const tasks = seen.openTasks.map((t: { id: string }) => t.id) as string[];
-    await succeeded(agent, 'POST', '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, {
-      phase: 1,
-      decision: 'accepted',
-    });
+    await command(agent, '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, { phase: 1, decision: 'accepted' });
     reached('accepted1');
-    seen = await until(agent, id, (o) => o.readyForBilling.length === 1);
+    seen = await until(id, (o) => o.readyForBilling.length === 1);
     reached('rfb1Sent');
-    await succeeded(billing, 'POST', '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
+    await command(billing, '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
       rfbId: seen.readyForBilling[0].id,
       status: 'accepted',
     });
     reached('rfb1Acknowledged');
     for (const task of tasks) {
-      await succeeded(backoffice, 'POST', '/tasks/:id/start', `/api/v1/tasks/${encodeURIComponent(task)}/start`, {});
+      await command(backoffice, '/tasks/:id/start', `/api/v1/tasks/${encodeURIComponent(task)}/start`, {});
       reached('taskStarted');
-      await succeeded(backoffice, 'POST', '/tasks/:id/complete', `/api/v1/tasks/${encodeURIComponent(task)}/complete`, {
-        outcome: { done: true },
-      });
+      await command(backoffice, '/tasks/:id/complete', `/api/v1/tasks/${encodeURIComponent(task)}/complete`, { outcome: { done: true } });
       reached('taskCompleted');
     }
-    await until(agent, id, (o) => o.milestones.acceptance2.status === 'inProgress');
+    await until(id, (o) => o.milestones.acceptance2.status === 'inProgress');
     reached('awaitingAcceptance2');
-    await succeeded(agent, 'POST', '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, {
-      phase: 2,
-      decision: 'accepted',
-    });
+    await command(agent, '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, { phase: 2, decision: 'accepted' });
     reached('accepted2');
-    seen = await until(agent, id, (o) => o.readyForBilling.length === 2);
+    seen = await until(id, (o) => o.readyForBilling.length === 2);
     reached('rfb2Sent');
-    await succeeded(billing, 'POST', '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
+    await command(billing, '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
       rfbId: seen.readyForBilling[1].id,
       status: 'accepted',
     });
     reached('rfb2Acknowledged');
-    await until(agent, id, (o) => o.state === 'completed');
+    await until(id, (o) => o.state === 'completed');
     reached('completed');
     return performance.now() - started;
   }
