@@ -116,6 +116,12 @@ console.error(`chaos: seed ${o.seed}, ${o.orders} orders, faults ${o.faults.join
 // Ctrl-C stops the driving; the run still checks what it has, and stops every process it started.
 const interrupted = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupted.abort());
-const report = await runChaos({ ...o, logDir, signal: interrupted.signal, log: (line) => console.error(`chaos: ${line}`) });
+let report: ChaosReport;
+try {
+  report = await runChaos({ ...o, logDir, signal: interrupted.signal, log: (line) => console.error(`chaos: ${line}`) });
+} catch (err) {
+  console.error(`chaos: ${(err as Error).message}`);
+  process.exit(2);
+}
 print(report);
 process.exit(report.ok ? 0 : 1);

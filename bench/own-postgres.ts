@@ -29,24 +29,37 @@ async function serverBinaries(): Promise<string> {
 
 export async function startOwnPostgres() {
   const bin = await serverBinaries();
-  const dir = mkdtempSync(join(tmpdir(), 'orquesta-chaos-pg-'));
   // PostgreSQL refuses to run as root: as root, it runs as the `postgres` user.
   const asRoot = userInfo().uid === 0;
+  let owner: { uid: number; gid: number } | undefined;
+  let runuser: string | undefined;
   if (asRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres']).catch(() => {
+    try {
+      owner = {
+        uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+        gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+      };
+    } catch {
       throw new Error('--restart-postgres as root needs a `postgres` user to run the server as');
-    });
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
+    }
+    runuser = ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].find((p) => existsSync(p));
+    if (!runuser) throw new Error('--restart-postgres as root needs runuser (util-linux) to run the server as `postgres`');
   }
   const pg = (tool: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
+    runuser ? run(runuser, ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
+  const dir = mkdtempSync(join(tmpdir(), 'orquesta-chaos-pg-'));
+  if (owner) chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, 'data');
   const port = await freePort();
-  await pg('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir}`;
   const start = () => pg('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-o', options, '-w', 'start']);
-  await start();
+  try {
+    await pg('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+    await start();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`--restart-postgres could not start a PostgreSQL server of its own: ${(err as Error).message}`);
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     /** Stops it the way a service restart does (connections ended, a clean shutdown) and starts it again. */
