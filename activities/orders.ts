@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { and, asc, desc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { conflictIsFinal, whileDatabaseDown } from './database.js';
@@ -34,11 +35,54 @@ import type { BillingSystem } from './adapters/billing.js';
 
 export const serviceIdFor = (orderId: string, step: PlanStep) => `${orderId}:svc:${step.key}`;
 
+/** The order writes each activity run has made, by content: a write retried within the run keeps its place. */
+const writesOfRun = new WeakMap<Context, string[]>();
+
+/**
+ * Names an order write by the activity run that makes it: the workflow run, the activity's id
+ * (its sequence in the workflow: the same for every attempt, and when a workflow task lost with its
+ * worker is run again by the next) and its place among the run's writes. Undefined outside an
+ * activity (a test calling the function itself).
+ */
+function writeSource(write: unknown): string | undefined {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return undefined;
+  }
+  const run = context.info.workflowExecution?.runId;
+  if (!run) return undefined;
+  const made = writesOfRun.get(context) ?? [];
+  writesOfRun.set(context, made);
+  const content = JSON.stringify(write);
+  if (!made.includes(content)) made.push(content);
+  return `${run}:${context.info.activityId}:${made.indexOf(content)}`;
+}
+
+/**
+ * Whether this write was made already, by an attempt whose answer was lost or by a workflow task
+ * lost with its worker: made again it would repeat its events (and, run by the next worker, carry
+ * a later time).
+ */
+async function madeAlready(tx: Db, source: string | undefined): Promise<boolean> {
+  if (!source) return false;
+  return (
+    (
+      await tx
+        .select({ id: orderEvents.id })
+        .from(orderEvents)
+        .where(eq(orderEvents.source, `${source}:0`))
+    ).length > 0
+  );
+}
+
 /** The hub's outbox: what changed, in the transaction that changes it. */
 async function recordOrderEvents(
   tx: Db,
   orderId: string,
   u: { state?: OrderState; milestones?: Partial<Record<MilestoneName, MilestoneRecord>> },
+  source?: string,
 ) {
   const events: (typeof orderEvents.$inferInsert)[] = [
     ...(u.state ? [{ orderId, eventType: 'productOrderStateChangeEvent' as const, productOrder: { id: orderId, state: u.state } }] : []),
@@ -47,8 +91,8 @@ async function recordOrderEvents(
       eventType: 'productOrderMilestoneEvent' as const,
       productOrder: { id: orderId, milestone: { name, ...milestone } },
     })),
-  ];
-  if (events.length > 0) await tx.insert(orderEvents).values(events);
+  ].map((event, i) => ({ ...event, source: source === undefined ? null : `${source}:${i}` }));
+  if (events.length > 0) await tx.insert(orderEvents).values(events).onConflictDoNothing();
 }
 
 type StepPolicies = Pick<FalloutPolicyRow, 'id' | 'errorCode' | 'first' | 'second'>[];
@@ -70,7 +114,9 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
     },
     executor: Db = db,
   ): Promise<void> {
+    const source = writeSource(u);
     const write = async (tx: Db) => {
+      if (await madeAlready(tx, source)) return;
       await tx
         .update(productOrders)
         .set({
@@ -80,7 +126,7 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
           updatedAt: new Date(),
         })
         .where(eq(productOrders.id, u.orderId));
-      await recordOrderEvents(tx, u.orderId, u);
+      await recordOrderEvents(tx, u.orderId, u, source);
     };
     await (executor === db ? db.transaction(write) : write(executor));
   }
@@ -313,10 +359,12 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
 
   /** The end of every cancellation, compensated or given up: services terminated, the order cancelled. */
   async function closeCancelled(orderId: string, now: Date) {
+    const source = writeSource({ closeCancelled: orderId });
     await db.transaction(async (tx) => {
+      if (await madeAlready(tx, source)) return;
       await tx.update(serviceInstances).set({ state: 'terminated', updatedAt: now }).where(eq(serviceInstances.orderId, orderId));
       await tx.update(productOrders).set({ state: 'cancelled', updatedAt: now }).where(eq(productOrders.id, orderId));
-      await recordOrderEvents(tx, orderId, { state: 'cancelled' });
+      await recordOrderEvents(tx, orderId, { state: 'cancelled' }, source);
     });
   }
 
@@ -426,13 +474,15 @@ export function orderActivities(db: Db, activation: ActivationSystem, billing: B
     /** The order is done: its services are active, except those whose activation was skipped. */
     async completeOrder(c: { orderId: string }): Promise<void> {
       const now = new Date();
+      const source = writeSource({ completeOrder: c.orderId });
       await db.transaction(async (tx) => {
+        if (await madeAlready(tx, source)) return;
         await tx
           .update(serviceInstances)
           .set({ state: 'active', activatedAt: now, updatedAt: now })
           .where(and(eq(serviceInstances.orderId, c.orderId), ne(serviceInstances.state, 'notActivated')));
         await tx.update(productOrders).set({ state: 'completed', completedAt: now, updatedAt: now }).where(eq(productOrders.id, c.orderId));
-        await recordOrderEvents(tx, c.orderId, { state: 'completed' });
+        await recordOrderEvents(tx, c.orderId, { state: 'completed' }, source);
       });
     },
 

@@ -22,6 +22,7 @@
  * by its Idempotency-Key.
  */
 import { createHash } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import { refusalIn } from './errors.js';
 
@@ -79,11 +80,26 @@ export const commandUpdateId = (c: Command) => `${c.name}:${c.subject}:${command
  * Runs a command: its checks against the rows and its update. When it is refused (by the rows,
  * the workflow, or a workflow that has ended), it is answered as done if `isRepeat` finds that the
  * subject's latest change was this very request; any other refusal stands.
+ *
+ * A refusal by the workflow is asked once more first. A workflow may be a step behind its own
+ * rows: a write made by a local activity of a workflow task whose worker died before completing
+ * it is on the row (which invited this command) but not in history, until the next worker runs
+ * that task again; the update delivered with that task finds the workflow where it was before the
+ * write, and is refused. The refusal is answered with the task's completion, by which time the
+ * workflow is where its rows are (`npm run chaos` found the 409s this prevents).
  */
 export async function runCommand(command: () => Promise<void>, isRepeat: () => Promise<boolean>): Promise<void> {
   try {
     await command();
-  } catch (err) {
+  } catch (first) {
+    let err = first;
+    if (first instanceof WorkflowUpdateFailedError && refusalIn(first)) {
+      try {
+        return await command();
+      } catch (again) {
+        err = again;
+      }
+    }
     const refusal = refusalIn(err);
     if (!refusal || !(await isRepeat())) throw err;
   }

@@ -117,7 +117,7 @@ const line = (r: Run) =>
 
 /** Prepares the orders and runs every scenario against the API at `url`. */
 async function measure(url: string, adminKey: string) {
-  const { enterOrder, keyFor, keys } = await orderFlow(url, adminKey, new Map());
+  const { enterOrder, keyFor, keys } = await orderFlow(url, adminKey);
   const support = await keyFor('support');
 
   const prepared = performance.now();

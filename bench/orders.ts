@@ -54,7 +54,7 @@ async function main() {
   const { server, adminKey, url, api, worker } = platform;
 
   const latencies = new Map<string, number[]>();
-  const { oneOrder } = await orderFlow(url, adminKey, latencies);
+  const { oneOrder } = await orderFlow(url, adminKey, { latencies });
 
   // A short warm-up so that bundling and connection set-up are not counted.
   await runPool(Math.min(concurrency, 5), concurrency, oneOrder);

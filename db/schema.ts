@@ -289,6 +289,12 @@ export const orderEvents = pgTable(
     eventTime: timestamp('event_time', { withTimezone: true }).notNull().defaultNow(),
     /** The event's `productOrder`: the order's id with its new state or milestone. */
     productOrder: jsonb('product_order').$type<Record<string, unknown>>().notNull(),
+    /**
+     * The activity run that wrote it (`<runId>:<activityId>:<write>:<event>`): a write made again
+     * (its workflow task lost with its worker and run again by the next, or its answer lost) finds
+     * itself here and records nothing twice. Null for writes made outside an activity.
+     */
+    source: text('source').unique(),
   },
   (t) => [check('order_events_type_check', oneOf(t.eventType, orderEventTypes))],
 );

@@ -29,6 +29,8 @@ const dynamicConfig = {
 export interface RunningServer {
   address: string;
   pid: number;
+  /** Resolves when the process has ended, however it ended. */
+  exited: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,8 @@ async function launch(executable: string, args: string[], address: string, logFi
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A server that died (or was killed) needs no killing at our exit; a restarted one adds its own.
+  void exited.then(() => process.off('exit', killOnExit));
   try {
     await waitUntilServing(address, child, 60_000);
   } catch (err) {
@@ -95,6 +99,7 @@ async function launch(executable: string, args: string[], address: string, logFi
   return {
     address,
     pid: child.pid!,
+    exited,
     async stop() {
       process.off('exit', killOnExit);
       await terminate(child, exited);

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 /** Starts a worker on `taskQueue` with the given external systems, and resolves once it polls. */
 export function startWorkerProcess(
   taskQueue: string,
-  systems: { ACTIVATION_URL: string; NOTIFICATION_URL?: string },
+  systems: { ACTIVATION_URL: string; NOTIFICATION_URL?: string; DIE_AFTER_STEP_BEGINS?: string },
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./worker-process.ts', import.meta.url))], {
     env: {
