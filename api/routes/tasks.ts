@@ -10,7 +10,7 @@ import { applyTaskAction, taskActionUpdate } from '../../workflows/inbox.contrac
 import { taskActionBodies, taskOutcomes, type TaskActionRequest } from '../../domain/task-commands.js';
 import type { Principal } from '../auth.js';
 import { commandUpdateId, idempotencyKeyHeader, runCommand, sameRequest } from '../commands.js';
-import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
+import { DomainError, commonErrorResponses, errorBody, refusalIn } from '../errors.js';
 import { listQuery, sendPage } from '../paging.js';
 
 const workers = ['backoffice', 'admin'] as const;
@@ -143,6 +143,19 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         const outcome = action === 'complete' && row ? taskOutcomes[row.kind].safeParse(body.outcome) : undefined;
         // What the workflow records of the action in its audit event.
         const details = { toGroup: body.toGroup, toAssignee: body.toAssignee, message: body.message, outcome: outcome?.data };
+        /** The action as an update; claim, release, claim is a task's ordinary life: its version tells the second claim from the first. */
+        const send = async (version: number) => {
+          if (outcome?.success) actionRequest.outcome = outcome.data;
+          const updateId = commandUpdateId({
+            name: action,
+            subject: id,
+            request: { actor: keyId, ...body },
+            revision: version,
+            idempotencyKey: request.headers['idempotency-key'],
+            caller: keyId,
+          });
+          await temporal.client.workflow.getHandle(row!.workflowId).executeUpdate(taskActionUpdate, { args: [actionRequest], updateId });
+        };
         await runCommand(
           async () => {
             // Another group's task does not exist for this key: 404, exactly as its GET answers.
@@ -163,19 +176,22 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
                 { issues },
               );
             }
-            if (outcome) actionRequest.outcome = outcome.data;
-            // Claim, release, claim is a task's ordinary life: its version tells the second claim from the first.
-            const updateId = commandUpdateId({
-              name: action,
-              subject: id,
-              request: { actor: keyId, ...body },
-              revision: row.version,
-              idempotencyKey: request.headers['idempotency-key'],
-              caller: keyId,
-            });
-            await temporal.client.workflow.getHandle(row.workflowId).executeUpdate(taskActionUpdate, { args: [actionRequest], updateId });
+            await send(row.version);
           },
-          () => madeTheTask(id, action, keyId, details),
+          async () => {
+            if (!(await madeTheTask(id, action, keyId, details))) return false;
+            // The rows say this request made the task what it is. The workflow is told again under
+            // the first one's update id (the version it read): Temporal answers with the stored
+            // outcome, or, when the update was lost with a Temporal server that died before storing
+            // it (the worker had written the rows), the workflow takes it now instead of waiting on
+            // the task for good (`npm run chaos` found such orders).
+            try {
+              await send(row!.version - 1);
+            } catch (err) {
+              if (!refusalIn(err)) throw err;
+            }
+            return true;
+          },
         );
         return (await loadTaskView(db, id))!;
       },
