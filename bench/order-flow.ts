@@ -130,15 +130,19 @@ export async function orderFlow(url: string, adminKey: string, o: OrderFlowOptio
     let seen = await until(id, awaitingAcceptance1, sinceRead);
     reached('awaitingAcceptance1');
     const tasks = seen.openTasks.map((t: { id: string }) => t.id) as string[];
-    await command(agent, '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, { phase: 1, decision: 'accepted' });
-    reached('accepted1');
-    seen = await until(id, (o) => o.readyForBilling.length === 1, sinceRead);
-    reached('rfb1Sent');
-    await command(billing, '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
-      rfbId: seen.readyForBilling[0].id,
-      status: 'accepted',
-    });
-    reached('rfb1Acknowledged');
+    /** The customer accepts the phase; billing acknowledges its RFB once it is sent. */
+    async function acceptAndBill(phase: 1 | 2) {
+      await command(agent, '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, { phase, decision: 'accepted' });
+      reached(`accepted${phase}`);
+      seen = await until(id, (o) => o.readyForBilling.length === phase, sinceRead);
+      reached(`rfb${phase}Sent`);
+      await command(billing, '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
+        rfbId: seen.readyForBilling[phase - 1].id,
+        status: 'accepted',
+      });
+      reached(`rfb${phase}Acknowledged`);
+    }
+    await acceptAndBill(1);
     for (const task of tasks) {
       await command(backoffice, '/tasks/:id/start', `/api/v1/tasks/${encodeURIComponent(task)}/start`, {});
       reached('taskStarted');
@@ -147,15 +151,7 @@ export async function orderFlow(url: string, adminKey: string, o: OrderFlowOptio
     }
     await until(id, (o) => o.milestones.acceptance2.status === 'inProgress', sinceRead);
     reached('awaitingAcceptance2');
-    await command(agent, '/productOrders/:id/acceptance', `/api/v1/productOrders/${id}/acceptance`, { phase: 2, decision: 'accepted' });
-    reached('accepted2');
-    seen = await until(id, (o) => o.readyForBilling.length === 2, sinceRead);
-    reached('rfb2Sent');
-    await command(billing, '/billing/acknowledgements', '/api/v1/billing/acknowledgements', {
-      rfbId: seen.readyForBilling[1].id,
-      status: 'accepted',
-    });
-    reached('rfb2Acknowledged');
+    await acceptAndBill(2);
     await until(id, (o) => o.state === 'completed', sinceRead);
     reached('completed');
     return performance.now() - started;
