@@ -58,7 +58,10 @@ export const billingRoutes: FastifyPluginAsyncZod = async (app) => {
         const rfb = await rfbRow();
         const verdict = rfbAcknowledgementVerdict(rfb, ack);
         if (!verdict.ok) throw new DomainError(verdict.code, verdict.message);
-        if (verdict.duplicate) return;
+        // A duplicate by the row goes to the workflow too, under the same update id: Temporal answers
+        // with the stored outcome, or, when the update was lost with a Temporal server that died
+        // before storing it (the worker had written the row), the workflow takes it now instead of
+        // waiting on billing (as task actions do; `npm run chaos` found such orders).
         // An RFB is answered once (a rejected one is followed by a new RFB under a new id), so its
         // id and the answer name the request: acknowledgements racing with one answer are one update.
         const updateId = commandUpdateId({
