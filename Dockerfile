@@ -5,6 +5,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# A fix to postgres.js applied at install (porsager/postgres#1208), by patch-package.
+COPY patches ./patches
 # `npm install`, not `npm ci`: the lock file lacks some other platforms' optional native packages
 # (our registry mirror does not carry them at the locked versions), which `npm ci` refuses.
 RUN npm install --no-audit --no-fund
@@ -21,6 +23,8 @@ RUN npm run build
 FROM node:20-bookworm-slim AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# A fix to postgres.js applied at install (porsager/postgres#1208), by patch-package.
+COPY patches ./patches
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
