@@ -220,11 +220,19 @@ export async function submitOrder(
       workflowId: orderWorkflowId(orderId),
       taskQueue: deps.taskQueue,
       args: [{ orderId, settings: deps.settings }],
+      workflowTaskTimeout: orderWorkflowTaskTimeout,
       workflowIdConflictPolicy: 'USE_EXISTING',
     }),
   });
   return answerWithin(recorded, deps.answerWithinMs);
 }
+
+/**
+ * A workflow task whose worker died is handed to another after this (Temporal's default is 10 s).
+ * An order's tasks are short (ms, plus its local activities' writes, for which the SDK extends the
+ * task): most orders in flight have one open when a worker is killed, and all of them wait it out.
+ */
+const orderWorkflowTaskTimeout = '5 seconds';
 
 /**
  * An Idempotency-Key stands for one request, whatever else the body names (an externalId too):

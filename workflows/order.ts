@@ -65,13 +65,15 @@ const { compensateOrder } = remote;
 
 /**
  * Calls to an external system retry for a time, then go to fallout. By time, not by a count of
- * attempts: an attempt whose worker died (noticed by its heartbeat within 10 s) is retried at
+ * attempts: an attempt whose worker died (noticed by its heartbeat within 5 s) is retried at
  * once, and a few worker kills must not spend a budget meant for a system that keeps failing.
  * Each attempt may take 10 minutes, to ride out a database blip inside it (activities/database.ts).
+ * They heartbeat every second (activities/heartbeat.ts), so 5 s is four missed beats.
  */
 const externalCall = (nonRetryableErrorTypes: string[]): ActivityOptions => ({
   startToCloseTimeout: '10 minutes',
   scheduleToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes },
 });
 /** Activation retries a while (the activation system may be briefly down), then goes to fallout. */
@@ -84,7 +86,6 @@ const abandonedOnCancel = proxyActivities<Activities>(activation);
  */
 const settledOnCancel = proxyActivities<Activities>({
   ...activation,
-  heartbeatTimeout: '10 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
@@ -93,8 +94,7 @@ const settledOnCancel = proxyActivities<Activities>({
  * COMPENSATION_FAILED) instead of retrying forever behind a live-looking order. They heartbeat,
  * so a worker dying under them is noticed in seconds, not after the 10 minutes.
  */
-const bounded = (nonRetryableErrorTypes: string[]) =>
-  proxyActivities<Activities>({ ...externalCall(nonRetryableErrorTypes), heartbeatTimeout: '10 seconds' });
+const bounded = (nonRetryableErrorTypes: string[]) => proxyActivities<Activities>(externalCall(nonRetryableErrorTypes));
 const billingCall = bounded(['BillingRejected']);
 const compensation = bounded(['ActivationRejected', 'BillingRejected']);
 
