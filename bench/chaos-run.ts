@@ -91,6 +91,8 @@ export interface FaultRecord extends PlannedFault {
   inFlight?: number;
   /** Seconds from the kill until each of those had completed. */
   inFlightDoneAfter?: number;
+  /** The later faults (numbered from 1) that came before those were done: their outages are in that time too. */
+  overlappedBy?: number[];
 }
 
 export interface Check {
@@ -311,6 +313,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const inFlight = [...startedAt.entries()].filter(([i, at]) => at <= f.killedAt! && !(finishedAt.get(i)! <= f.killedAt!));
     if (inFlight.every(([i]) => !failures.has(i) && finishedAt.has(i)))
       f.inFlightDoneAfter = Math.max(0, ...inFlight.map(([i]) => finishedAt.get(i)! - f.killedAt!));
+    const doneAt = f.killedAt + (f.inFlightDoneAfter ?? Infinity);
+    f.overlappedBy = faults.flatMap((g, n) => (g.killedAt !== undefined && g.killedAt > f.killedAt! && g.killedAt < doneAt ? [n + 1] : []));
   }
   log(`orders done after ${seconds.toFixed(1)} s; checking`);
 

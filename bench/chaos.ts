@@ -61,10 +61,10 @@ function print(r: ChaosReport) {
   const p = (q: number) => r.completionSeconds[Math.min(r.completionSeconds.length - 1, Math.ceil(q * r.completionSeconds.length) - 1)];
   out(`order completion: p50 ${s(p(0.5))}, max ${s(r.completionSeconds.at(-1))}`);
   out(`\nfaults (times from the kill)`);
-  out(`  #  part      killed at  after step  back      first progress  in flight  all of them done`);
+  out(`  #  part      killed at  after step  back      first progress  in flight  all of them done  faults meanwhile`);
   r.faults.forEach((f, i) =>
     out(
-      `  ${String(i + 1).padEnd(2)} ${f.part.padEnd(9)} ${s(f.killedAt).padStart(9)}  ${String(f.afterSteps).padStart(10)}  ${s(f.backAfter).padStart(8)}  ${s(f.firstProgressAfter).padStart(14)}  ${String(f.inFlight ?? '-').padStart(9)}  ${s(f.inFlightDoneAfter).padStart(16)}`,
+      `  ${String(i + 1).padEnd(2)} ${f.part.padEnd(9)} ${s(f.killedAt).padStart(9)}  ${String(f.afterSteps).padStart(10)}  ${s(f.backAfter).padStart(8)}  ${s(f.firstProgressAfter).padStart(14)}  ${String(f.inFlight ?? '-').padStart(9)}  ${s(f.inFlightDoneAfter).padStart(16)}  ${f.overlappedBy?.join(', ') || '-'}`,
     ),
   );
   const outcomes = [...new Set(Object.values(r.answers).flatMap((byOutcome) => Object.keys(byOutcome)))].sort();
@@ -89,6 +89,7 @@ function print(r: ChaosReport) {
         firstProgressAfter: tenths(f.firstProgressAfter),
         inFlight: f.inFlight,
         inFlightDoneAfter: tenths(f.inFlightDoneAfter),
+        overlappedBy: f.overlappedBy,
       })),
       serverErrors: Object.fromEntries(
         Object.entries(r.answers).flatMap(([route, byOutcome]) =>
