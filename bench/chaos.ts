@@ -6,6 +6,8 @@
  * and the API are SIGKILLed at random moments (seeded) and started again; with --restart-postgres
  * also a PostgreSQL restart (of a server of the run's own). Prints the faults with their recovery
  * times, the answers by route, the checks, then one JSON line; exits 1 when a check fails.
+ * `npm run chaos` builds first and runs the worker and API compiled, as the image does: under tsx
+ * a restarted worker spent a second or two more transpiling before it polled.
  */
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
