@@ -313,6 +313,28 @@ describe('case commands', () => {
     expect([await taken('resolve'), await taken('reopen'), await taken('close')]).toEqual([2, 1, 1]);
   });
 
+  it('tell a resume from the open before it: refused right after the same actor opened the case, it is a 409', async () => {
+    const entered = await post(k.agent!, '/troubleTickets', {
+      kind: 'sales',
+      channel: 'phone',
+      customer: { name: 'Open Resume SL', taxId: `RPT-O-${Date.now()}` },
+      contact: { name: 'Otto Pen', email: 'otto@resume.example' },
+      description: 'Wants mailboxes for a new office',
+    });
+    const caseId = entered.body.id as string;
+    expect((await post(k.agent!, `/troubleTickets/${caseId}/open`)).body.status).toBe('open');
+    // Both lead to open, by the same actor: the open's event names its command, so the resume is no resend of it.
+    const resume = await post(k.agent!, `/troubleTickets/${caseId}/resume`);
+    expect([resume.status, resume.body.code]).toEqual([409, 'CASE_STATUS_CONFLICT']);
+    const opened = await post(k.agent!, `/troubleTickets/${caseId}/open`);
+    expect([opened.status, opened.body.status]).toEqual([200, 'open']);
+    const statuses = (await get(`/troubleTickets/${caseId}`)).history.filter((e: { kind: string }) => e.kind === 'status');
+    expect(statuses.map((e: { details: object }) => e.details)).toEqual([
+      expect.objectContaining({ to: 'gatheringInfo' }),
+      { to: 'open', command: 'open' },
+    ]);
+  });
+
   it('take a triage and a cancel once', async () => {
     const entered = await post(k.agent!, '/troubleTickets', {
       kind: 'defect',
