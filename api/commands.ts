@@ -104,3 +104,20 @@ export async function runCommand(command: () => Promise<void>, isRepeat: () => P
     if (!refusal || !(await isRepeat())) throw err;
   }
 }
+
+/**
+ * Gives the workflow once more a command its rows say was taken (an `isRepeat` that found the
+ * resend calls it), under the first request's update id where the route can rebuild it. Temporal
+ * answers a known id with its stored outcome and does nothing. But an update whose handler's
+ * local activity had written the rows is lost from history when the Temporal server dies before
+ * storing it: the rows say done, every resend was answered from them, and the workflow waited for
+ * the command for good (`npm run chaos` found such orders). Given again, the workflow takes it now.
+ * A refusal, or a workflow that has ended, is the ordinary answer (it had the command): ignored.
+ */
+export async function giveAgain(update: () => Promise<unknown>): Promise<void> {
+  try {
+    await update();
+  } catch (err) {
+    if (!refusalIn(err)) throw err;
+  }
+}

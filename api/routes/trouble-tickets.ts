@@ -17,7 +17,7 @@ import { listCases, loadCaseView } from '../../db/views.js';
 import { caseCommandUpdate, caseWorkflowId } from '../../workflows/case.contract.js';
 import type { Principal } from '../auth.js';
 import { caseIdFor, checkProduct, checkTriage, submitCase } from '../case-entry.js';
-import { commandDigest, commandUpdateId, idempotencyKeyHeader, runCommand, sameRequest } from '../commands.js';
+import { commandDigest, commandUpdateId, giveAgain, idempotencyKeyHeader, runCommand, sameRequest } from '../commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { refuseReusedKey, requestHashOf, resolveCustomer, sendEntryAnswer } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
@@ -184,6 +184,10 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
           idempotencyKey: request.headers['idempotency-key'],
           caller: principal.keyId,
         };
+        const send = (revision: number) =>
+          temporal.client.workflow
+            .getHandle(caseWorkflowId(found.id))
+            .executeUpdate(caseCommandUpdate, { args: [caseCommand], updateId: commandUpdateId({ ...commandRequest, revision }) });
         await runCommand(
           async () => {
             // The owner resolves: a back-office key only for a case in one of its groups.
@@ -211,11 +215,17 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
                 .onConflictDoNothing();
               return;
             }
-            await temporal.client.workflow
-              .getHandle(caseWorkflowId(found.id))
-              .executeUpdate(caseCommandUpdate, { args: [caseCommand], updateId: commandUpdateId(commandRequest) });
+            await send(found.history.length);
           },
-          async () => (await setTheStatus(found.id, caseCommand)) !== undefined,
+          async () => {
+            const taken = await setTheStatus(found.id, caseCommand);
+            if (taken === undefined) return false;
+            // Under the first request's update id (it read the events before the one it made). A
+            // case its rows call closed or cancelled refuses every command by them: a close or
+            // cancel the workflow lost would reach it no other way.
+            await giveAgain(() => send(taken));
+            return true;
+          },
         );
         return (await loadCaseView(db, found.id))!;
       },

@@ -12,9 +12,14 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationSimulator } from '../../activities/adapters/notification.js';
 import { RegulatorSimulator } from '../../activities/adapters/regulator.js';
+import { caseActivities } from '../../activities/cases.js';
+import { recallActivities } from '../../activities/recalls.js';
 import { seedParties } from '../../db/seed/parties.js';
 import { caseEvents, cases, notifications, taskEvents, tasks } from '../../db/schema.js';
+import { caseCommandEvent } from '../../domain/cases.js';
+import { caseStateQuery } from '../../workflows/case.contract.js';
 import { orderStateQuery } from '../../workflows/order.contract.js';
+import { recallStateQuery } from '../../workflows/recall.contract.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { webSpaceRecall } from '../support/recalls.js';
 import { addNote, failNote, inspectionSubject, proceed, stateQuery } from '../support/workflows.js';
@@ -423,5 +428,104 @@ describe('recall commands', () => {
     expectSameAnswers(cancels, 200, (r) => [r.status, r.cancellation]);
     expect(cancels[0]!.body).toMatchObject({ status: 'cancelled', cancellation: { reason: 'Firmware 4.1: not affected' } });
     expect(await updatesTaken(workflowId, `cancel:${recallId}:`)).toBe(1);
+  });
+});
+
+/**
+ * What `npm run chaos` saw when the Temporal server was killed: a command whose rows the worker's
+ * local activity wrote, lost from the workflow's history with the server. The rows say it
+ * happened; the workflow never got it. Here the rows are written as that activity writes them,
+ * with the workflow open and where it was; the command sent again must reach the workflow.
+ */
+describe('a command the rows took and the workflow lost', () => {
+  const completed = (workflowId: string) =>
+    eventually(
+      async () => (await p.client.workflow.getHandle(workflowId).describe()).status.name,
+      (s) => s === 'COMPLETED',
+    );
+
+  it('a case closed in the rows alone: the close sent again is answered 200 and closes the workflow', async () => {
+    const entered = await post(k.agent!, '/troubleTickets', {
+      kind: 'billing',
+      channel: 'phone',
+      customer: { name: 'Lost Close SL', taxId: `RPT-L-${Date.now()}` },
+      contact: { name: 'Lola Stand', email: 'lola@lost.example' },
+      invoiceId: 'INV-2026-0099',
+      description: 'Charged for a cancelled line',
+    });
+    const caseId = entered.body.id as string;
+    const workflowId = `case-${caseId}`;
+    await post(k.agent!, `/troubleTickets/${caseId}/open`);
+    const resolved = await post(k.agent!, `/troubleTickets/${caseId}/resolve`, { resolution: 'refunded' });
+    expect(resolved.body.status).toBe('resolved');
+    const actor = resolved.body.history.at(-1).actor as string;
+
+    // The close as the workflow's activity records it: its event under the workflow's next number, the row closed.
+    const numbers = (await p.database.db.select({ id: caseEvents.id }).from(caseEvents).where(eq(caseEvents.caseId, caseId))).map((e) =>
+      Number(e.id.slice(e.id.lastIndexOf(':') + 1)),
+    );
+    const close = { command: 'close', actor } as const;
+    await caseActivities(p.database.db).recordCaseChange({
+      caseId,
+      eventId: `${caseId}:${Math.max(...numbers) + 1}`,
+      at: new Date().toISOString(),
+      ...caseCommandEvent(close),
+      actor,
+      status: 'closed',
+    });
+    expect((await p.client.workflow.getHandle(workflowId).query(caseStateQuery)).status).toBe('resolved');
+
+    const again = await post(k.agent!, `/troubleTickets/${caseId}/close`);
+    expect([again.status, again.body.status]).toEqual([200, 'closed']);
+    expect(await completed(workflowId)).toBe('COMPLETED');
+    expect(await p.client.workflow.getHandle(workflowId).result()).toBe('closed');
+    // The workflow wrote the close under the event the rows have: one close, not two.
+    const closes = await p.database.db
+      .select({ id: caseEvents.id })
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.kind, 'status')));
+    expect(closes).toHaveLength(4);
+    expect(await updatesTaken(workflowId, `close:${caseId}:`)).toBe(1);
+  });
+
+  it('a recall cancelled in the rows alone: the cancel sent again is answered 200 and ends the workflow', async () => {
+    const parties = await seedParties(p.database.db, {
+      prefix: `L${randomUUID().slice(0, 8)}`,
+      count: 2,
+      productId: 'datahost',
+      componentId: 'datahost.web-space',
+      activatedAt: new Date('2026-03-01T09:00:00Z'),
+    });
+    const initiated = await post(k.safety!, '/recalls', webSpaceRecall(parties.map((c) => `SVC-${c}`)));
+    expect(initiated.status).toBe(201);
+    const recallId = initiated.body.id as string;
+    const workflowId = `recall-${recallId}`;
+    const assessing = await eventually(
+      () => get(`/recalls/${recallId}`),
+      (r) => r.openTasks.length === 1,
+    );
+    const actor = assessing.createdBy as string;
+    const reason = 'Raised for the wrong product line';
+
+    // The cancel as the workflow's activity records it on the row.
+    const at = new Date().toISOString();
+    await recallActivities(p.database.db, new NotificationSimulator(), new RegulatorSimulator()).recordRecallChange({
+      recallId,
+      at,
+      status: 'cancelled',
+      cancellation: { by: actor, reason, at },
+    });
+    expect((await p.client.workflow.getHandle(workflowId).query(recallStateQuery)).status).toBe('assessing');
+
+    const again = await post(k.safety!, `/recalls/${recallId}/cancel`, { reason });
+    expect([again.status, again.body.status]).toEqual([200, 'cancelled']);
+    expect(await completed(workflowId)).toBe('COMPLETED');
+    expect(await p.client.workflow.getHandle(workflowId).result()).toBe('cancelled');
+    // The workflow withdrew the assessment it was waiting on.
+    const [hazard] = await p.database.db
+      .select({ status: tasks.status })
+      .from(tasks)
+      .where(eq(tasks.id, `${recallId}:hazard`));
+    expect(hazard?.status).toBe('cancelled');
   });
 });
