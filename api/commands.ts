@@ -61,16 +61,16 @@ function canonicalJson(value: unknown): string {
 /** Whether two requests (or a request and what was recorded of it) are the same; absent and undefined fields are alike. */
 export const sameRequest = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 
+/** A fingerprint of a request: the same for the same request, whatever the order of its keys. */
+export const fingerprint = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
+
 /** A fingerprint of the command as one request: also the id of a row the API writes for it. */
 export function commandDigest(c: Command): string {
   const seed =
     c.idempotencyKey === undefined
       ? { request: c.request, revision: c.revision ?? null }
       : { request: c.request, caller: c.caller, idempotencyKey: c.idempotencyKey };
-  return createHash('sha256')
-    .update(canonicalJson({ name: c.name, subject: c.subject, ...seed }))
-    .digest('hex')
-    .slice(0, 32);
+  return fingerprint({ name: c.name, subject: c.subject, ...seed });
 }
 
 /** The update id of a command: readable in the workflow's history, unique to the request. */

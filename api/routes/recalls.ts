@@ -59,7 +59,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['recalls'],
         summary: 'Initiate a recall: the affected parties are found at once; product safety assesses the hazard next',
-        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+        headers: idempotencyKeyHeader,
         body: recallRequest,
         response: { 200: recallView, 201: recallView, 202: recallPending, 422: errorBody, ...commonErrorResponses },
       },

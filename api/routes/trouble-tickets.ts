@@ -58,7 +58,7 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['troubleTickets'],
         summary: 'Enter a case: customer and contact found or registered; it starts gathering information',
-        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+        headers: idempotencyKeyHeader,
         body: ticketRequest,
         response: { 200: caseView, 201: caseView, 202: casePending, 422: errorBody, ...commonErrorResponses },
       },

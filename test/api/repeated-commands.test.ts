@@ -431,6 +431,49 @@ describe('recall commands', () => {
   });
 });
 
+describe('an Idempotency-Key', () => {
+  it('names one request of its caller: with another body or on another route it is a 422 and nothing is done', async () => {
+    const ticket = {
+      kind: 'sales',
+      channel: 'web',
+      customer: { name: 'Key Reuse SL', taxId: `RPT-K-${Date.now()}` },
+      contact: { name: 'Kai Key', email: 'kai@key.example' },
+      description: 'Wants a quote',
+    };
+    const caseId = (await post(k.agent!, '/troubleTickets', ticket)).body.id as string;
+    const key = { 'idempotency-key': `reused-${randomUUID()}` };
+    const note = (text: string) => post(k.agent!, `/troubleTickets/${caseId}/notes`, { text }, key);
+    const notes = async () =>
+      (
+        await p.database.db
+          .select({ id: caseEvents.id })
+          .from(caseEvents)
+          .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.kind, 'note')))
+      ).length;
+
+    expectSameAnswers([await note('quote sent'), await note('quote sent')], 200, ({ updatedAt: _u, sla: _s, ...rest }) => rest);
+    const reused = [
+      await note('another quote'),
+      await post(k.agent!, `/troubleTickets/${caseId}/open`, {}, key),
+      await post(k.agent!, '/troubleTickets', { ...ticket, description: 'Another case' }, key),
+    ];
+    for (const r of reused) {
+      expect(r.status, JSON.stringify(r.body)).toBe(422);
+      expect(r.body).toEqual({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message: expect.stringContaining(key['idempotency-key']),
+        details: { firstRequest: `POST /api/v1/troubleTickets/${caseId}/notes` },
+      });
+    }
+    expect(await notes()).toBe(1);
+    expect((await get(`/troubleTickets/${caseId}`)).status).toBe('gatheringInfo');
+    expect(await p.database.db.select({ id: cases.id }).from(cases).where(eq(cases.description, 'Another case'))).toEqual([]);
+    // A key is its caller's own: another key's request under the same one is its own request.
+    const otherAgent = bearer(await p.keyFor('agent'));
+    expect((await post(otherAgent, `/troubleTickets/${caseId}/open`, {}, key)).status).toBe(200);
+  });
+});
+
 /**
  * What `npm run chaos` saw when the Temporal server was killed: a command whose rows the worker's
  * local activity wrote, lost from the workflow's history with the server. The rows say it
