@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { bulkTransaction, type Db } from '../db/client.js';
 import { affectedInstances, countRecall } from '../db/recalls.js';
 import {
   contacts,
@@ -77,7 +77,8 @@ export function recallActivities(db: Db, notification: NotificationSystem, regul
     async recordRecall(s: SubmitRecall, enteredAt: string): Promise<RecallTerms> {
       return conflictIsFinal(
         () =>
-          db.transaction(async (tx) => {
+          // Every party in one statement: a large recall's takes longer than a request may wait.
+          bulkTransaction(db, async (tx) => {
             const [existing] = await tx
               .select({ affected: recalls.affected, quantity: recalls.quantity })
               .from(recalls)

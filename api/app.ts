@@ -23,6 +23,7 @@ import type { OrderSettings } from '../workflows/order.contract.js';
 import { auth } from './auth.js';
 import { errorHandling } from './errors.js';
 import { httpMetrics } from './metrics.js';
+import { idempotencyKeyClaims } from './idempotency-keys.js';
 import { defaultRateLimits, rateLimiting, type RateLimits } from './rate-limit.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { healthRoutes } from './routes/health.js';
@@ -150,6 +151,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(httpMetrics);
   await app.register(rateLimiting, deps.rateLimits ?? defaultRateLimits);
   await app.register(auth, { adminApiKey: deps.adminApiKey, keyCacheMs: deps.apiKeyCacheMs ?? 10_000 });
+  // Before the routes and the OpenAPI document: it documents the 422 on every route that takes a key.
+  await app.register(idempotencyKeyClaims);
 
   await app.register(fastifySwagger, {
     openapi: {

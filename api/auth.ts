@@ -64,10 +64,10 @@ export const auth = fp<{ adminApiKey?: string; keyCacheMs: number }>(
         return;
       }
       try {
-        request.principal = await authenticate(request, app.db, bootstrapHash, known);
+        request.principal = await authenticate(request, app.db, bootstrapHash, known, () => app.refuseSpentAddress(request, reply));
       } catch (err) {
         // A refused key counts against the address, so guessing keys is limited like any anonymous call.
-        if (err instanceof DomainError) await app.countRequest(request, reply);
+        if (err instanceof DomainError && err.code !== 'RATE_LIMITED') await app.countRequest(request, reply);
         throw err;
       }
       await app.countRequest(request, reply);
@@ -111,6 +111,8 @@ async function authenticate(
   db: Db,
   bootstrapHash: string | undefined,
   known: ReturnType<typeof knownKeys>,
+  /** Runs before the key is looked up in the database, and may refuse the request. */
+  beforeLookup: () => Promise<void>,
 ): Promise<Principal> {
   const header = request.headers.authorization;
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -119,6 +121,7 @@ async function authenticate(
   if (hash === bootstrapHash) return { keyId: 'bootstrap-admin', role: 'admin', groups: [], customerId: null };
   const cached = known.get(hash);
   if (cached) return cached;
+  await beforeLookup();
   const [row] = await db
     .select({ id: apiKeys.id, role: apiKeys.role, groups: apiKeys.groups, customerId: apiKeys.customerId })
     .from(apiKeys)

@@ -61,16 +61,16 @@ function canonicalJson(value: unknown): string {
 /** Whether two requests (or a request and what was recorded of it) are the same; absent and undefined fields are alike. */
 export const sameRequest = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 
+/** A fingerprint of a request: the same for the same request, whatever the order of its keys. */
+export const fingerprint = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
+
 /** A fingerprint of the command as one request: also the id of a row the API writes for it. */
 export function commandDigest(c: Command): string {
   const seed =
     c.idempotencyKey === undefined
       ? { request: c.request, revision: c.revision ?? null }
       : { request: c.request, caller: c.caller, idempotencyKey: c.idempotencyKey };
-  return createHash('sha256')
-    .update(canonicalJson({ name: c.name, subject: c.subject, ...seed }))
-    .digest('hex')
-    .slice(0, 32);
+  return fingerprint({ name: c.name, subject: c.subject, ...seed });
 }
 
 /** The update id of a command: readable in the workflow's history, unique to the request. */
@@ -102,5 +102,22 @@ export async function runCommand(command: () => Promise<void>, isRepeat: () => P
     }
     const refusal = refusalIn(err);
     if (!refusal || !(await isRepeat())) throw err;
+  }
+}
+
+/**
+ * Gives the workflow once more a command its rows say was taken (an `isRepeat` that found the
+ * resend calls it), under the first request's update id where the route can rebuild it. Temporal
+ * answers a known id with its stored outcome and does nothing. But an update whose handler's
+ * local activity had written the rows is lost from history when the Temporal server dies before
+ * storing it: the rows say done, every resend was answered from them, and the workflow waited for
+ * the command for good (`npm run chaos` found such orders). Given again, the workflow takes it now.
+ * A refusal, or a workflow that has ended, is the ordinary answer (it had the command): ignored.
+ */
+export async function giveAgain(update: () => Promise<unknown>): Promise<void> {
+  try {
+    await update();
+  } catch (err) {
+    if (!refusalIn(err)) throw err;
   }
 }

@@ -236,7 +236,9 @@ const orderWorkflowTaskTimeout = '5 seconds';
 
 /**
  * An Idempotency-Key stands for one request, whatever else the body names (an externalId too):
- * used before for another order or case, or with another body, it is refused.
+ * used before for another order or case, or with another body, it is refused. Every key sent
+ * since the table of keys is refused so before the route runs (api/idempotency-keys.ts); this
+ * finds the keys of orders, cases and recalls entered before that table existed.
  */
 export async function refuseReusedKey(
   db: Db,

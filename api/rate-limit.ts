@@ -30,6 +30,11 @@ declare module 'fastify' {
      * 429 once the window's budget is spent.
      */
     countRequest(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+    /**
+     * Before a key is looked up: 429 when the request's address has spent its budget already
+     * (counted against it, as any call from there is), else nothing, counting nothing.
+     */
+    refuseSpentAddress(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   }
 }
 
@@ -41,6 +46,17 @@ export const rateLimiting = fp<RateLimits>(
     const byKey = app.createRateLimit({ max: o.perKey, timeWindow, keyGenerator: (request) => request.principal.keyId });
     // The default key is the address (an IPv6 one by its /64).
     const byAddress = app.createRateLimit({ max: o.perAddress, timeWindow });
+
+    // An address is known to be calling without a valid key only after its key was looked up; once it
+    // has spent its budget on such calls, the next ones are refused before the lookup, so a flood of
+    // made-up keys reaches the database at most its budget's worth a window. Nothing is counted for
+    // the look: a valid key never spends the address's budget. A valid key this process has not
+    // seen lately (not in the auth hook's cache) from such an address is refused with them until
+    // the window ends: telling it apart would take the lookup.
+    app.decorate('refuseSpentAddress', async (request: FastifyRequest, reply: FastifyReply) => {
+      const looked = await byAddress(request, { increment: false });
+      if (!looked.isAllowed && looked.remaining === 0) await app.countRequest(request, reply);
+    });
 
     app.decorate('countRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const known = request.principal !== null;

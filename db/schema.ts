@@ -108,6 +108,29 @@ export const apiKeys = pgTable(
   ],
 );
 
+/**
+ * Every Idempotency-Key a caller sent, with the request it named (api/idempotency-keys.ts): the
+ * same key with another request, on another route or with another body, is refused. A caller's
+ * keys are its own, so the key of one API key is no other's. Kept, as the orders, cases and
+ * recalls a key made keep theirs: a row is a few hundred bytes, and a key forgotten would let a
+ * late resend with another body through as a new request (an operator may delete rows older than
+ * any client retries, by `first_at`).
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** The API key's id (`bootstrap-admin` for the bootstrap key): never the key itself. */
+    caller: text('caller').notNull(),
+    key: text('key').notNull(),
+    /** A digest of method, route, its parameters, query and body, as validated. */
+    requestDigest: text('request_digest').notNull(),
+    /** The first request, as a refusal names it: `POST /api/v1/tasks/…/claim`. */
+    request: text('request').notNull(),
+    firstAt: timestamp('first_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] })],
+);
+
 // ---------------------------------------------------------------- customers and catalogue
 
 export const customers = pgTable('customers', {

@@ -3,6 +3,7 @@
  * owns a case, which escalation rule applies, and ISO 8601 durations. Plain functions (no zod):
  * the case workflow decides with them, the API checks requests with the same ones.
  */
+import type { CaseCommandRequest } from './case-commands.js';
 import type { CaseKind, CaseStatus } from './vocabulary.js';
 
 export const caseCommands = ['open', 'pending', 'resume', 'resolve', 'close', 'reopen', 'cancel', 'notes', 'triage'] as const;
@@ -23,6 +24,26 @@ const transitions: Record<CaseCommand, { from: readonly CaseStatus[]; to?: CaseS
 };
 
 export const closedCaseStatuses: readonly CaseStatus[] = ['closed', 'cancelled'];
+
+/**
+ * The event a command leaves on its case: workflows/case.ts writes it, and the API knows a resent
+ * command by it. A status event names its command, since two lead to the same status with nothing
+ * else to tell them apart (open and resume): a resume refused right after the same actor's open
+ * is no resend of the open. Triage answers with the status it leads to (resolved or open).
+ */
+export function caseCommandEvent(r: CaseCommandRequest): { kind: 'status' | 'triage' | 'note'; details: Record<string, unknown> } {
+  switch (r.command) {
+    case 'notes':
+      return { kind: 'note', details: { text: r.text } };
+    case 'triage':
+      return { kind: 'triage', details: { solved: r.solved, answers: r.answers } };
+    default: {
+      // What else the command carries is its body: a reason, resolution or comment.
+      const { command, actor: _actor, ...body } = r;
+      return { kind: 'status', details: { to: transitions[command].to, command, ...body } };
+    }
+  }
+}
 
 export type CaseRefusal = 'CASE_STATUS_CONFLICT' | 'TRIAGE_NOT_FOR_KIND' | 'VALIDATION_FAILED';
 

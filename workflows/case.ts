@@ -23,6 +23,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { CaseChange, CaseTerms } from '../activities/cases.js';
 import {
+  caseCommandEvent,
   caseCommandVerdict,
   closedCaseStatuses,
   durationMs,
@@ -186,63 +187,44 @@ export async function troubleTicket({ caseId, carried, historyEventLimit }: Case
     caseCommandUpdate,
     async (r) => {
       const { actor } = r;
+      const event = { ...caseCommandEvent(r), actor };
       switch (r.command) {
         case 'open':
-          await change({ kind: 'status', actor, status: 'open', ownerGroup: workingGroup(), details: { to: 'open' } });
+          await change({ ...event, status: 'open', ownerGroup: workingGroup() });
           await assign(workingGroup(), 'information complete');
           break;
         case 'pending':
-          await change({ kind: 'status', actor, status: 'pending', details: { to: 'pending', reason: r.reason } });
+          await change({ ...event, status: 'pending' });
           break;
         case 'resume':
-          await change({ kind: 'status', actor, status: 'open', details: { to: 'open' } });
+          await change({ ...event, status: 'open' });
           break;
         case 'resolve':
-          await change({
-            kind: 'status',
-            actor,
-            status: 'resolved',
-            resolution: r.resolution,
-            details: { to: 'resolved', resolution: r.resolution },
-          });
+          await change({ ...event, status: 'resolved', resolution: r.resolution });
           await endTask(`resolved by ${actor}`, 'completed');
           break;
         case 'close':
-          await change({ kind: 'status', actor, status: 'closed', details: { to: 'closed' } });
+          await change({ ...event, status: 'closed' });
           break;
         case 'reopen':
-          await change({
-            kind: 'status',
-            actor,
-            status: 'open',
-            ownerGroup: workingGroup(),
-            resolution: null,
-            details: { to: 'open', comment: r.comment },
-          });
+          await change({ ...event, status: 'open', ownerGroup: workingGroup(), resolution: null });
           await assign(workingGroup(), `reopened: ${r.comment}`);
           break;
         case 'cancel':
-          await change({ kind: 'status', actor, status: 'cancelled', details: { to: 'cancelled', reason: r.reason } });
+          await change({ ...event, status: 'cancelled' });
           await endTask(`case cancelled: ${r.reason}`, 'cancelled');
           break;
         case 'notes':
-          await change({ kind: 'note', actor, details: { text: r.text } });
+          await change(event);
           break;
         case 'triage': {
           const triage = { answers: r.answers, solved: r.solved, by: actor, at: new Date().toISOString() };
           if (r.solved) {
             const resolution = 'solved at triage by the first level';
-            await change({ kind: 'triage', actor, status: 'resolved', triage, resolution, details: { solved: true, answers: r.answers } });
+            await change({ ...event, status: 'resolved', triage, resolution });
             await endTask(`solved at triage by ${actor}`, 'completed');
           } else {
-            await change({
-              kind: 'triage',
-              actor,
-              status: 'open',
-              ownerGroup: workingGroup(),
-              triage,
-              details: { solved: false, answers: r.answers },
-            });
+            await change({ ...event, status: 'open', ownerGroup: workingGroup(), triage });
             await assign(workingGroup(), 'not solved at triage');
           }
           break;

@@ -39,7 +39,7 @@ export const productOrderRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['productOrders'],
         summary: 'Enter an order: customer and contact found or registered, cart checked and priced, provisioning started',
-        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+        headers: idempotencyKeyHeader,
         body: orderRequest,
         response: {
           200: orderView,

@@ -16,7 +16,7 @@ import { noticeResponses, recallIdPattern, recallStatuses, type Role } from '../
 import { recallNoticeView, recallReportView, recallView, type RecallView } from '../../domain/views.js';
 import { productSafetyGroup, recallCommandUpdate, recallWorkflowId } from '../../workflows/recall.contract.js';
 import type { Principal } from '../auth.js';
-import { commandUpdateId, idempotencyKeyHeader, runCommand } from '../commands.js';
+import { commandUpdateId, giveAgain, idempotencyKeyHeader, runCommand } from '../commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { refuseReusedKey, requestHashOf, sendEntryAnswer } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
@@ -59,7 +59,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['recalls'],
         summary: 'Initiate a recall: the affected parties are found at once; product safety assesses the hazard next',
-        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+        headers: idempotencyKeyHeader,
         body: recallRequest,
         response: { 200: recallView, 201: recallView, 202: recallPending, 422: errorBody, ...commonErrorResponses },
       },
@@ -230,32 +230,41 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         const found = await visibleRecall(principal, request.params.id);
         const actor = `${principal.role}:${principal.keyId}`;
         const { reason } = request.body;
-        await runCommand(
-          async () => {
-            // An ended recall's workflow is gone: its row answers by the same rule.
-            const verdict = recallCommandVerdict(found.id, found.status, command);
-            if (!verdict.ok && (found.status === 'terminated' || found.status === 'cancelled'))
-              throw new DomainError(verdict.code, verdict.message);
-            // Termination may rightly be asked for again with the same reason once product safety
-            // refused it: the termination on record when asked tells the second request from the first.
-            const updateId = commandUpdateId({
+        // Termination may rightly be asked for again with the same reason once product safety
+        // refused it: the termination on record when asked tells the second request from the first.
+        const send = () =>
+          temporal.client.workflow.getHandle(recallWorkflowId(found.id)).executeUpdate(recallCommandUpdate, {
+            args: [{ command, actor, reason }],
+            updateId: commandUpdateId({
               name: command,
               subject: found.id,
               request: { actor, reason },
               revision: found.termination?.at ?? null,
               idempotencyKey: request.headers['idempotency-key'],
               caller: principal.keyId,
-            });
-            await temporal.client.workflow
-              .getHandle(recallWorkflowId(found.id))
-              .executeUpdate(recallCommandUpdate, { args: [{ command, actor, reason }], updateId });
+            }),
+          });
+        await runCommand(
+          async () => {
+            // An ended recall's workflow is gone: its row answers by the same rule.
+            const verdict = recallCommandVerdict(found.id, found.status, command);
+            if (!verdict.ok && (found.status === 'terminated' || found.status === 'cancelled'))
+              throw new DomainError(verdict.code, verdict.message);
+            await send();
           },
           // A resend of the request that made the recall what it is: cancelled, or awaiting the decision on this termination.
           async () => {
             const now = (await loadRecallView(db, found.id))!;
-            if (command === 'cancel')
-              return now.status === 'cancelled' && now.cancellation?.by === actor && now.cancellation.reason === reason;
-            return now.status === 'terminationRequested' && now.termination?.requestedBy === actor && now.termination.reason === reason;
+            const taken =
+              command === 'cancel'
+                ? now.status === 'cancelled' && now.cancellation?.by === actor && now.cancellation.reason === reason
+                : now.status === 'terminationRequested' && now.termination?.requestedBy === actor && now.termination.reason === reason;
+            // A cancel does not touch the termination on record, so a resent one goes under the first
+            // one's update id. Cancelled in the rows alone, the recall refuses it from then on: only
+            // given again does its workflow learn of it (a termination is refused by the workflow
+            // itself, which has it then).
+            if (taken) await giveAgain(send);
+            return taken;
           },
         );
         return (await loadRecallView(db, found.id))!;

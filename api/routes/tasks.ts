@@ -9,8 +9,8 @@ import { listNotifications, listTasks, loadTaskView } from '../../db/views.js';
 import { applyTaskAction, taskActionUpdate } from '../../workflows/inbox.contract.js';
 import { taskActionBodies, taskOutcomes, type TaskActionRequest } from '../../domain/task-commands.js';
 import type { Principal } from '../auth.js';
-import { commandUpdateId, idempotencyKeyHeader, runCommand, sameRequest } from '../commands.js';
-import { DomainError, commonErrorResponses, errorBody, refusalIn } from '../errors.js';
+import { commandUpdateId, giveAgain, idempotencyKeyHeader, runCommand, sameRequest } from '../commands.js';
+import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { listQuery, sendPage } from '../paging.js';
 
 const workers = ['backoffice', 'admin'] as const;
@@ -180,16 +180,8 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
           },
           async () => {
             if (!(await madeTheTask(id, action, keyId, details))) return false;
-            // The rows say this request made the task what it is. The workflow is told again under
-            // the first one's update id (the version it read): Temporal answers with the stored
-            // outcome, or, when the update was lost with a Temporal server that died before storing
-            // it (the worker had written the rows), the workflow takes it now instead of waiting on
-            // the task for good (`npm run chaos` found such orders).
-            try {
-              await send(row!.version - 1);
-            } catch (err) {
-              if (!refusalIn(err)) throw err;
-            }
+            // The first request read the version before the one it made.
+            await giveAgain(() => send(row!.version - 1));
             return true;
           },
         );

@@ -6,8 +6,8 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { caseCommandBodies, ticketRequest, type CaseCommandBody } from '../../domain/case-commands.js';
-import { caseCommandVerdict, closedCaseStatuses, type CaseCommand } from '../../domain/cases.js';
+import { caseCommandBodies, ticketRequest, type CaseCommandBody, type CaseCommandRequest } from '../../domain/case-commands.js';
+import { caseCommandEvent, caseCommandVerdict, closedCaseStatuses, type CaseCommand } from '../../domain/cases.js';
 import { caseIdPattern, caseKinds, caseSeverities, caseStatuses, type Role } from '../../domain/vocabulary.js';
 import { customerId, groupName } from '../../domain/values.js';
 import { caseView, type CaseView } from '../../domain/views.js';
@@ -17,7 +17,7 @@ import { listCases, loadCaseView } from '../../db/views.js';
 import { caseCommandUpdate, caseWorkflowId } from '../../workflows/case.contract.js';
 import type { Principal } from '../auth.js';
 import { caseIdFor, checkProduct, checkTriage, submitCase } from '../case-entry.js';
-import { commandDigest, commandUpdateId, idempotencyKeyHeader, runCommand, sameRequest } from '../commands.js';
+import { commandDigest, commandUpdateId, giveAgain, idempotencyKeyHeader, runCommand, sameRequest } from '../commands.js';
 import { DomainError, commonErrorResponses, errorBody } from '../errors.js';
 import { refuseReusedKey, requestHashOf, resolveCustomer, sendEntryAnswer } from '../order-entry.js';
 import { listQuery, sendPage } from '../paging.js';
@@ -41,33 +41,6 @@ const commandRoles: Record<CaseCommand, readonly Role[]> = {
   triage: ['agent', 'backoffice', 'admin'],
 };
 
-/**
- * The status or triage event a command leaves on its case, as workflows/case.ts records it; the
- * API knows a resent command by it. Notes leave none: they add up, each one wanted.
- */
-function statusEventOf(command: CaseCommand, body: Record<string, unknown>): { kind: 'status' | 'triage'; details: object } | undefined {
-  const status = (details: object) => ({ kind: 'status' as const, details });
-  switch (command) {
-    case 'open':
-    case 'resume':
-      return status({ to: 'open' });
-    case 'pending':
-      return status({ to: 'pending', reason: body.reason });
-    case 'resolve':
-      return status({ to: 'resolved', resolution: body.resolution });
-    case 'close':
-      return status({ to: 'closed' });
-    case 'reopen':
-      return status({ to: 'open', comment: body.comment });
-    case 'cancel':
-      return status({ to: 'cancelled', reason: body.reason });
-    case 'triage':
-      return { kind: 'triage', details: { solved: body.solved, answers: body.answers } };
-    case 'notes':
-      return undefined;
-  }
-}
-
 export async function visibleCase(db: Db, principal: Principal, id: string): Promise<CaseView> {
   const found = await loadCaseView(db, id);
   if (!found || (principal.role === 'customer' && found.customerId !== principal.customerId))
@@ -85,7 +58,7 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['troubleTickets'],
         summary: 'Enter a case: customer and contact found or registered; it starts gathering information',
-        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+        headers: idempotencyKeyHeader,
         body: ticketRequest,
         response: { 200: caseView, 201: caseView, 202: casePending, 422: errorBody, ...commonErrorResponses },
       },
@@ -161,10 +134,14 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => visibleCase(db, request.principal, request.params.id),
   );
 
-  /** Whether the change that set the case's status was this command by this actor (a resend of one taken). */
-  async function setTheStatus(caseId: string, command: CaseCommand, actor: string, body: Record<string, unknown>): Promise<boolean> {
-    const event = statusEventOf(command, body);
-    if (!event) return false;
+  /**
+   * Whether the change that set the case's status was this request (a resend of one taken): the
+   * number the workflow gave its event, which is the count of events the request read before, or
+   * undefined. Events that name no command are from before they did, and are compared without it.
+   */
+  async function setTheStatus(caseId: string, r: CaseCommandRequest): Promise<number | undefined> {
+    const event = caseCommandEvent(r);
+    if (event.kind === 'note') return undefined;
     const changes = await db
       .select({ id: caseEvents.id, kind: caseEvents.kind, actor: caseEvents.actor, details: caseEvents.details, at: caseEvents.at })
       .from(caseEvents)
@@ -172,7 +149,9 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
     // The workflow numbers its events (`<case id>:<n>`): the number orders two written at one instant.
     const number = (id: string) => Number(id.slice(id.lastIndexOf(':') + 1));
     const latest = changes.sort((x, y) => x.at.getTime() - y.at.getTime() || number(x.id) - number(y.id)).at(-1);
-    return latest?.kind === event.kind && latest.actor === actor && sameRequest(latest.details, event.details);
+    if (!latest || latest.kind !== event.kind || latest.actor !== r.actor) return undefined;
+    const named = 'command' in latest.details ? event.details : { ...event.details, command: undefined };
+    return sameRequest(latest.details, named) ? number(latest.id) : undefined;
   }
 
   for (const command of Object.keys(caseCommandBodies) as CaseCommand[]) {
@@ -194,6 +173,7 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
         const found = await visibleCase(db, principal, request.params.id);
         const body = (request.body ?? {}) as Record<string, unknown>;
         const actor = `${principal.role}:${principal.keyId}`;
+        const caseCommand = { ...body, command, actor } as CaseCommandRequest;
         // Pending, resume, pending again is a case's ordinary life, and so is a note added twice: the
         // case's events so far (as read before sending) tell the second request from the first.
         const commandRequest = {
@@ -204,6 +184,10 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
           idempotencyKey: request.headers['idempotency-key'],
           caller: principal.keyId,
         };
+        const send = (revision: number) =>
+          temporal.client.workflow
+            .getHandle(caseWorkflowId(found.id))
+            .executeUpdate(caseCommandUpdate, { args: [caseCommand], updateId: commandUpdateId({ ...commandRequest, revision }) });
         await runCommand(
           async () => {
             // The owner resolves: a back-office key only for a case in one of its groups.
@@ -231,12 +215,17 @@ export const troubleTicketRoutes: FastifyPluginAsyncZod = async (app) => {
                 .onConflictDoNothing();
               return;
             }
-            await temporal.client.workflow.getHandle(caseWorkflowId(found.id)).executeUpdate(caseCommandUpdate, {
-              args: [{ ...body, command, actor } as never],
-              updateId: commandUpdateId(commandRequest),
-            });
+            await send(found.history.length);
           },
-          () => setTheStatus(found.id, command, actor, body),
+          async () => {
+            const taken = await setTheStatus(found.id, caseCommand);
+            if (taken === undefined) return false;
+            // Under the first request's update id (it read the events before the one it made). A
+            // case its rows call closed or cancelled refuses every command by them: a close or
+            // cancel the workflow lost would reach it no other way.
+            await giveAgain(() => send(taken));
+            return true;
+          },
         );
         return (await loadCaseView(db, found.id))!;
       },

@@ -3,8 +3,9 @@
  * loading under a policy of its own; and a rate limit per API key, or per address for a caller
  * without a valid key, answered 429 with Retry-After and the house's error body.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { tcpGate } from '../support/tcp-gate.js';
 
 let p: TestPlatform;
 let keyA: string, keyB: string, keyC: string;
@@ -117,6 +118,36 @@ describe('rate limit', () => {
     expect((await get('/api/v1/catalog/products', { key: keyB, from })).statusCode).toBe(200);
     // Probes and scrapes are never limited.
     for (const url of ['/health', '/ready', '/metrics']) expect((await get(url, { from })).statusCode, url).toBe(200);
+  });
+
+  it('refuses made-up keys past the address budget before looking them up: 429 even with the database out of reach', async () => {
+    const database = new URL(inject('databaseUrl'));
+    const gate = await tcpGate({ host: database.hostname, port: Number(database.port || 5432) });
+    const q = await startTestPlatform({
+      worker: false,
+      rateLimits: { perKey: 100, perAddress: 3, windowSeconds: 60 },
+      apiVia: { databaseUrl: (url) => gate.through(url) },
+    });
+    try {
+      const guess = (n: number, remoteAddress: string) =>
+        q.app.inject({ method: 'GET', url: '/api/v1/catalog/products', remoteAddress, headers: bearer(`orq_guessed-${n}`) });
+      const from = '10.0.3.1';
+      for (let n = 1; n <= 3; n++) expect((await guess(n, from)).statusCode, `guess ${n}`).toBe(401);
+      // With no database to look keys up in, a lookup would be a 503: the flood's next keys are refused without one.
+      gate.close();
+      for (let n = 4; n <= 6; n++) {
+        const limited = await guess(n, from);
+        expect(limited.statusCode, `guess ${n}: ${limited.body}`).toBe(429);
+        expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', details: { limit: 3 } });
+      }
+      // An address with budget left still has its key looked up, and so meets the outage.
+      const looked = await guess(7, '10.0.3.2');
+      expect([looked.statusCode, looked.json().code]).toEqual([503, 'DATABASE_UNAVAILABLE']);
+    } finally {
+      gate.open();
+      await q.close();
+      await gate.stop();
+    }
   });
 
   it('serves the key again once Retry-After has passed', async () => {

@@ -87,6 +87,18 @@ describe('the served OpenAPI', () => {
     expect(departures(task, responseSchema('/api/v1/tasks/{id}'), 'task')).toEqual([]);
   });
 
+  it('documents the 422 for a reused Idempotency-Key on every operation that takes one', () => {
+    type Operation = { parameters?: { in: string; name: string }[]; responses: Record<string, unknown> };
+    const keyed = Object.entries(spec.paths as unknown as Record<string, Record<string, Operation>>).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.parameters?.some((q) => q.in === 'header' && q.name === 'idempotency-key'))
+        .map(([method, op]) => ({ operation: `${method} ${path}`, op })),
+    );
+    // Entry of orders, cases and recalls, task actions, acknowledgements, cancel requests, case and recall commands.
+    expect(keyed.length).toBeGreaterThan(20);
+    expect(keyed.filter(({ op }) => !('422' in op.responses)).map((k) => k.operation)).toEqual([]);
+  });
+
   it('finds an undescribed field and a wrong type (the check can fail)', () => {
     const schema: Schema = { type: 'object', properties: { id: { type: 'string' } } };
     expect(departures({ id: 1, extra: 'x' }, schema, 'x')).toEqual(['x.id: is integer, described as string', 'x.extra: not described']);

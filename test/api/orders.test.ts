@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { activations } from '../../db/schema.js';
+import { activations, productOrders } from '../../db/schema.js';
 import { datahost } from '../../catalog/datahost.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
@@ -413,7 +413,10 @@ describe('order entry refusals', () => {
     expect((await call(k.agent!, 'POST', '/api/v1/productOrders', body, key)).body.id).toBe(first.body.id);
     const other = await call(k.agent!, 'POST', '/api/v1/productOrders', { ...body, items: [{ offeringId: 'datahost' }] }, key);
     expect(other.status).toBe(422);
-    expect(other.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { orderId: first.body.id } });
+    expect(other.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { firstRequest: 'POST /api/v1/productOrders' } });
+    expect(
+      await p.database.db.select({ id: productOrders.id }).from(productOrders).where(eq(productOrders.customerId, first.body.customerId)),
+    ).toHaveLength(1);
     // An externalId does not make the key new: the key stands for the first request.
     const withExternalId = await call(k.agent!, 'POST', '/api/v1/productOrders', { ...body, externalId: 'PO-OTHER' }, key);
     expect(withExternalId.status).toBe(422);

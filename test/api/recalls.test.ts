@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationSimulator } from '../../activities/adapters/notification.js';
 import { RegulatorSimulator } from '../../activities/adapters/regulator.js';
 import { seedParties } from '../../db/seed/parties.js';
+import { bulkTransaction, type Db } from '../../db/client.js';
 import { serviceInstances } from '../../db/schema.js';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { webSpaceRecall } from '../support/recalls.js';
 
@@ -206,5 +207,19 @@ describe('recalls', () => {
     expect([late.statusCode, late.json().code]).toEqual([409, 'RECALL_STATUS_CONFLICT']);
     const listed = await get('/recalls?status=cancelled&limit=200', support);
     expect(listed.json().map((r: { id: string }) => r.id)).toContain(recall.id);
+  });
+});
+
+describe("initiation's bulk statement", () => {
+  // postgres.js answers rows as an array (the tests run on PostgreSQL).
+  const statementTimeout = async (db: Db) =>
+    ((await db.execute(sql`select current_setting('statement_timeout') as timeout`)) as unknown as { timeout: string }[])[0]!.timeout;
+
+  it('runs in a transaction of its own bound (recordRecall writes every party in one statement), leaving the usual 20 s to the rest', async () => {
+    expect(await statementTimeout(p.database.db)).toBe('20s');
+    expect(await bulkTransaction(p.database.db, statementTimeout)).toBe('10min');
+    // SET LOCAL: every connection of the pool is back at the usual bound.
+    const after = await Promise.all([1, 2, 3, 4, 5, 6].map(() => statementTimeout(p.database.db)));
+    expect(new Set(after)).toEqual(new Set(['20s']));
   });
 });

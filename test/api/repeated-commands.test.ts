@@ -12,9 +12,14 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationSimulator } from '../../activities/adapters/notification.js';
 import { RegulatorSimulator } from '../../activities/adapters/regulator.js';
+import { caseActivities } from '../../activities/cases.js';
+import { recallActivities } from '../../activities/recalls.js';
 import { seedParties } from '../../db/seed/parties.js';
 import { caseEvents, cases, notifications, taskEvents, tasks } from '../../db/schema.js';
+import { caseCommandEvent } from '../../domain/cases.js';
+import { caseStateQuery } from '../../workflows/case.contract.js';
 import { orderStateQuery } from '../../workflows/order.contract.js';
+import { recallStateQuery } from '../../workflows/recall.contract.js';
 import { bearer, eventually, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { webSpaceRecall } from '../support/recalls.js';
 import { addNote, failNote, inspectionSubject, proceed, stateQuery } from '../support/workflows.js';
@@ -313,6 +318,28 @@ describe('case commands', () => {
     expect([await taken('resolve'), await taken('reopen'), await taken('close')]).toEqual([2, 1, 1]);
   });
 
+  it('tell a resume from the open before it: refused right after the same actor opened the case, it is a 409', async () => {
+    const entered = await post(k.agent!, '/troubleTickets', {
+      kind: 'sales',
+      channel: 'phone',
+      customer: { name: 'Open Resume SL', taxId: `RPT-O-${Date.now()}` },
+      contact: { name: 'Otto Pen', email: 'otto@resume.example' },
+      description: 'Wants mailboxes for a new office',
+    });
+    const caseId = entered.body.id as string;
+    expect((await post(k.agent!, `/troubleTickets/${caseId}/open`)).body.status).toBe('open');
+    // Both lead to open, by the same actor: the open's event names its command, so the resume is no resend of it.
+    const resume = await post(k.agent!, `/troubleTickets/${caseId}/resume`);
+    expect([resume.status, resume.body.code]).toEqual([409, 'CASE_STATUS_CONFLICT']);
+    const opened = await post(k.agent!, `/troubleTickets/${caseId}/open`);
+    expect([opened.status, opened.body.status]).toEqual([200, 'open']);
+    const statuses = (await get(`/troubleTickets/${caseId}`)).history.filter((e: { kind: string }) => e.kind === 'status');
+    expect(statuses.map((e: { details: object }) => e.details)).toEqual([
+      expect.objectContaining({ to: 'gatheringInfo' }),
+      { to: 'open', command: 'open' },
+    ]);
+  });
+
   it('take a triage and a cancel once', async () => {
     const entered = await post(k.agent!, '/troubleTickets', {
       kind: 'defect',
@@ -401,5 +428,147 @@ describe('recall commands', () => {
     expectSameAnswers(cancels, 200, (r) => [r.status, r.cancellation]);
     expect(cancels[0]!.body).toMatchObject({ status: 'cancelled', cancellation: { reason: 'Firmware 4.1: not affected' } });
     expect(await updatesTaken(workflowId, `cancel:${recallId}:`)).toBe(1);
+  });
+});
+
+describe('an Idempotency-Key', () => {
+  it('names one request of its caller: with another body or on another route it is a 422 and nothing is done', async () => {
+    const ticket = {
+      kind: 'sales',
+      channel: 'web',
+      customer: { name: 'Key Reuse SL', taxId: `RPT-K-${Date.now()}` },
+      contact: { name: 'Kai Key', email: 'kai@key.example' },
+      description: 'Wants a quote',
+    };
+    const caseId = (await post(k.agent!, '/troubleTickets', ticket)).body.id as string;
+    const key = { 'idempotency-key': `reused-${randomUUID()}` };
+    const note = (text: string) => post(k.agent!, `/troubleTickets/${caseId}/notes`, { text }, key);
+    const notes = async () =>
+      (
+        await p.database.db
+          .select({ id: caseEvents.id })
+          .from(caseEvents)
+          .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.kind, 'note')))
+      ).length;
+
+    expectSameAnswers([await note('quote sent'), await note('quote sent')], 200, ({ updatedAt: _u, sla: _s, ...rest }) => rest);
+    const reused = [
+      await note('another quote'),
+      await post(k.agent!, `/troubleTickets/${caseId}/open`, {}, key),
+      await post(k.agent!, '/troubleTickets', { ...ticket, description: 'Another case' }, key),
+    ];
+    for (const r of reused) {
+      expect(r.status, JSON.stringify(r.body)).toBe(422);
+      expect(r.body).toEqual({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message: expect.stringContaining(key['idempotency-key']),
+        details: { firstRequest: `POST /api/v1/troubleTickets/${caseId}/notes` },
+      });
+    }
+    expect(await notes()).toBe(1);
+    expect((await get(`/troubleTickets/${caseId}`)).status).toBe('gatheringInfo');
+    expect(await p.database.db.select({ id: cases.id }).from(cases).where(eq(cases.description, 'Another case'))).toEqual([]);
+    // A key is its caller's own: another key's request under the same one is its own request.
+    const otherAgent = bearer(await p.keyFor('agent'));
+    expect((await post(otherAgent, `/troubleTickets/${caseId}/open`, {}, key)).status).toBe(200);
+  });
+});
+
+/**
+ * What `npm run chaos` saw when the Temporal server was killed: a command whose rows the worker's
+ * local activity wrote, lost from the workflow's history with the server. The rows say it
+ * happened; the workflow never got it. Here the rows are written as that activity writes them,
+ * with the workflow open and where it was; the command sent again must reach the workflow.
+ */
+describe('a command the rows took and the workflow lost', () => {
+  const completed = (workflowId: string) =>
+    eventually(
+      async () => (await p.client.workflow.getHandle(workflowId).describe()).status.name,
+      (s) => s === 'COMPLETED',
+    );
+
+  it('a case closed in the rows alone: the close sent again is answered 200 and closes the workflow', async () => {
+    const entered = await post(k.agent!, '/troubleTickets', {
+      kind: 'billing',
+      channel: 'phone',
+      customer: { name: 'Lost Close SL', taxId: `RPT-L-${Date.now()}` },
+      contact: { name: 'Lola Stand', email: 'lola@lost.example' },
+      invoiceId: 'INV-2026-0099',
+      description: 'Charged for a cancelled line',
+    });
+    const caseId = entered.body.id as string;
+    const workflowId = `case-${caseId}`;
+    await post(k.agent!, `/troubleTickets/${caseId}/open`);
+    const resolved = await post(k.agent!, `/troubleTickets/${caseId}/resolve`, { resolution: 'refunded' });
+    expect(resolved.body.status).toBe('resolved');
+    const actor = resolved.body.history.at(-1).actor as string;
+
+    // The close as the workflow's activity records it: its event under the workflow's next number, the row closed.
+    const numbers = (await p.database.db.select({ id: caseEvents.id }).from(caseEvents).where(eq(caseEvents.caseId, caseId))).map((e) =>
+      Number(e.id.slice(e.id.lastIndexOf(':') + 1)),
+    );
+    const close = { command: 'close', actor } as const;
+    await caseActivities(p.database.db).recordCaseChange({
+      caseId,
+      eventId: `${caseId}:${Math.max(...numbers) + 1}`,
+      at: new Date().toISOString(),
+      ...caseCommandEvent(close),
+      actor,
+      status: 'closed',
+    });
+    expect((await p.client.workflow.getHandle(workflowId).query(caseStateQuery)).status).toBe('resolved');
+
+    const again = await post(k.agent!, `/troubleTickets/${caseId}/close`);
+    expect([again.status, again.body.status]).toEqual([200, 'closed']);
+    expect(await completed(workflowId)).toBe('COMPLETED');
+    expect(await p.client.workflow.getHandle(workflowId).result()).toBe('closed');
+    // The workflow wrote the close under the event the rows have: one close, not two.
+    const closes = await p.database.db
+      .select({ id: caseEvents.id })
+      .from(caseEvents)
+      .where(and(eq(caseEvents.caseId, caseId), eq(caseEvents.kind, 'status')));
+    expect(closes).toHaveLength(4);
+    expect(await updatesTaken(workflowId, `close:${caseId}:`)).toBe(1);
+  });
+
+  it('a recall cancelled in the rows alone: the cancel sent again is answered 200 and ends the workflow', async () => {
+    const parties = await seedParties(p.database.db, {
+      prefix: `L${randomUUID().slice(0, 8)}`,
+      count: 2,
+      productId: 'datahost',
+      componentId: 'datahost.web-space',
+      activatedAt: new Date('2026-03-01T09:00:00Z'),
+    });
+    const initiated = await post(k.safety!, '/recalls', webSpaceRecall(parties.map((c) => `SVC-${c}`)));
+    expect(initiated.status).toBe(201);
+    const recallId = initiated.body.id as string;
+    const workflowId = `recall-${recallId}`;
+    const assessing = await eventually(
+      () => get(`/recalls/${recallId}`),
+      (r) => r.openTasks.length === 1,
+    );
+    const actor = assessing.createdBy as string;
+    const reason = 'Raised for the wrong product line';
+
+    // The cancel as the workflow's activity records it on the row.
+    const at = new Date().toISOString();
+    await recallActivities(p.database.db, new NotificationSimulator(), new RegulatorSimulator()).recordRecallChange({
+      recallId,
+      at,
+      status: 'cancelled',
+      cancellation: { by: actor, reason, at },
+    });
+    expect((await p.client.workflow.getHandle(workflowId).query(recallStateQuery)).status).toBe('assessing');
+
+    const again = await post(k.safety!, `/recalls/${recallId}/cancel`, { reason });
+    expect([again.status, again.body.status]).toEqual([200, 'cancelled']);
+    expect(await completed(workflowId)).toBe('COMPLETED');
+    expect(await p.client.workflow.getHandle(workflowId).result()).toBe('cancelled');
+    // The workflow withdrew the assessment it was waiting on.
+    const [hazard] = await p.database.db
+      .select({ status: tasks.status })
+      .from(tasks)
+      .where(eq(tasks.id, `${recallId}:hazard`));
+    expect(hazard?.status).toBe('cancelled');
   });
 });
