@@ -71,6 +71,10 @@ export async function createWorkers(o: WorkerSetOptions) {
         maxConcurrentWorkflowTaskExecutions: o.config.worker.maxConcurrentWorkflowTaskExecutions,
         shutdownGraceTime: o.config.worker.shutdownGraceTimeMs,
         stickyQueueScheduleToStartTimeout: o.config.worker.stickyQueueTimeoutMs,
+        // The SDK sends a heartbeat at most every 0.8 x its timeout: 4 s of an external call's 5 s
+        // (workflows/order.ts), 1 s from a timeout, so a heartbeat late by a second under load
+        // retried a live attempt. Every 2 s leaves 3 s; one small RPC per running call.
+        maxHeartbeatThrottleInterval: '2 seconds',
       }),
     ),
   );

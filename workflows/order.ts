@@ -68,7 +68,8 @@ const { compensateOrder } = remote;
  * attempts: an attempt whose worker died (noticed by its heartbeat within 5 s) is retried at
  * once, and a few worker kills must not spend a budget meant for a system that keeps failing.
  * Each attempt may take 10 minutes, to ride out a database blip inside it (activities/database.ts).
- * They heartbeat every second (activities/heartbeat.ts), so 5 s is four missed beats.
+ * Their activities beat every second (activities/heartbeat.ts); the worker sends one at most
+ * every 2 s (runtime/worker.ts), so 5 s is two missed beats and then some.
  */
 const externalCall = (nonRetryableErrorTypes: string[]): ActivityOptions => ({
   startToCloseTimeout: '10 minutes',
